@@ -1,0 +1,38 @@
+# The lifecycle's build, test and lint entry points.
+GO      ?= go
+OUT     ?= out
+VERSION ?= 0.1.0-dev
+LDFLAGS := -s -w -X github.com/cnb-lifecycle/lifecycle/internal/buildinfo.Version=$(VERSION)
+PHASES  := analyzer detector restorer builder exporter rebaser creator launcher
+
+.PHONY: all build test unit acceptance lint setup clean
+
+all: build
+
+## build: every phase binary into $(OUT)/lifecycle/ (CGO off: static, runs in any base image)
+build:
+	@mkdir -p $(OUT)/lifecycle
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(OUT)/lifecycle/ $(addprefix ./cmd/,$(PHASES))
+
+## setup: install what the tests need (idempotent)
+setup:
+	@bash scripts/test-setup.sh
+
+## test: the whole suite: setup, lint, unit and acceptance tests
+test: setup lint
+	$(GO) test -count=1 ./...
+
+unit:
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v /acceptance)
+
+acceptance:
+	$(GO) test -count=1 ./acceptance/...
+
+## lint: go vet and a gofmt check
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,18 @@
+// Command exporter is the lifecycle's exporter phase (/cnb/lifecycle/exporter).
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/cnb-lifecycle/lifecycle/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.RunExporter(ctx, os.Args, os.LookupEnv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"io"
+
+	"github.com/cnb-lifecycle/lifecycle/platform"
+)
+
+// RunAnalyzer is the analyzer's front door.
+func RunAnalyzer(ctx context.Context, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
+	return execute(ctx, command{phase: platform.Analyzer, verb: "analyze", fallback: platform.CodeAnalyze,
+		run: notImplemented(platform.Analyzer)}, args, env, stdout, stderr)
+}
+
+// RunDetector is the detector's front door.
+func RunDetector(ctx context.Context, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
+	return execute(ctx, command{phase: platform.Detector, verb: "detect", fallback: platform.CodeDetect,
+		refuseRoot: true, run: runDetect}, args, env, stdout, stderr)
+}
+
+// RunRestorer is the restorer's front door.
+func RunRestorer(ctx context.Context, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
+	return execute(ctx, command{phase: platform.Restorer, verb: "restore", fallback: platform.CodeRestore,
+		run: notImplemented(platform.Restorer)}, args, env, stdout, stderr)
+}
+
+// RunBuilder is the builder's front door.
+func RunBuilder(ctx context.Context, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
+	return execute(ctx, command{phase: platform.Builder, verb: "build", fallback: platform.CodeBuild,
+		refuseRoot: true, run: notImplemented(platform.Builder)}, args, env, stdout, stderr)
+}
+
+// RunExporter is the exporter's front door.
+func RunExporter(ctx context.Context, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
+	return execute(ctx, command{phase: platform.Exporter, verb: "export", fallback: platform.CodeExport,
+		run: notImplemented(platform.Exporter)}, args, env, stdout, stderr)
+}
+
+// RunRebaser is the rebaser's front door.
+func RunRebaser(ctx context.Context, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
+	return execute(ctx, command{phase: platform.Rebaser, verb: "rebase", fallback: platform.CodeRebase,
+		run: notImplemented(platform.Rebaser)}, args, env, stdout, stderr)
+}
+
+// RunCreator is the creator's front door.
+func RunCreator(ctx context.Context, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
+	return execute(ctx, command{phase: platform.Creator, verb: "create", fallback: platform.CodeGeneric,
+		run: notImplemented(platform.Creator)}, args, env, stdout, stderr)
+}
