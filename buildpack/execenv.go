@@ -14,6 +14,12 @@ type ExecEnvs []string
 // UnmarshalTOML implements toml.Unmarshaler for both forms.
 func (e *ExecEnvs) UnmarshalTOML(data interface{}) error {
 	items, ok := data.([]interface{})
+	if tables, isTables := data.([]map[string]interface{}); isTables {
+		for _, t := range tables {
+			items = append(items, t)
+		}
+		ok = true
+	}
 	if !ok {
 		if s, isString := data.(string); isString {
 			*e = ExecEnvs{s}
