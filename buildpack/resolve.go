@@ -143,7 +143,7 @@ func (d *Detector) evaluate(ctx context.Context, group []candidate) (Result, err
 	var members []passing
 	failed := false
 	for _, c := range group {
-		r := d.results[c.el.String()]
+		r := d.resultFor(c)
 		d.logResult(c, r)
 		if r.Errored() {
 			d.errored = true
@@ -173,7 +173,7 @@ func (d *Detector) evaluate(ctx context.Context, group []candidate) (Result, err
 func (d *Detector) run(ctx context.Context, group []candidate) {
 	var todo []candidate
 	for _, c := range group {
-		if _, ok := d.results[c.el.String()]; !ok {
+		if _, ok := d.results[c.el.String()]; !ok && !d.mismatched(c) {
 			todo = append(todo, c)
 		}
 	}
@@ -185,10 +185,6 @@ func (d *Detector) run(ctx context.Context, group []candidate) {
 	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
 	for i, c := range todo {
-		if d.MatchTarget && !c.desc.SupportsTarget(d.Env.Target) {
-			out[i] = d.targetMismatch(c)
-			continue
-		}
 		wg.Add(1)
 		go func(i int, c candidate) {
 			defer wg.Done()
@@ -201,6 +197,21 @@ func (d *Detector) run(ctx context.Context, group []candidate) {
 	for i, c := range todo {
 		d.results[c.el.String()] = out[i]
 	}
+}
+
+// resultFor is c's outcome in the current group: a target mismatch depends
+// on whether c is optional there, so it is not cached.
+func (d *Detector) resultFor(c candidate) DetectResult {
+	if d.mismatched(c) {
+		return d.targetMismatch(c)
+	}
+	return d.results[c.el.String()]
+}
+
+// mismatched reports whether target matching rules c out; its /bin/detect
+// then never runs.
+func (d *Detector) mismatched(c candidate) bool {
+	return d.MatchTarget && !c.desc.SupportsTarget(d.Env.Target)
 }
 
 // targetMismatch is the result of a buildpack that cannot run on the target:
@@ -274,13 +285,14 @@ func (d *Detector) reportFailure() {
 				continue
 			}
 			seen[key] = true
-			r := d.results[key]
+			r := d.resultFor(c)
 			d.showOutput(log.InfoLevel, key, r)
 			status := "fail"
-			if c.el.Optional {
-				status = "skip"
-			} else if r.Passed() {
+			switch {
+			case r.Passed():
 				status = "pass"
+			case c.el.Optional:
+				status = "skip"
 			}
 			d.Logger.Infof("%s: %s", status, key)
 		}
