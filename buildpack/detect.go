@@ -49,7 +49,9 @@ type DetectResult struct {
 func (r DetectResult) Passed() bool { return r.Err == nil && r.Code == CodePass }
 
 // Errored reports whether the buildpack errored (neither pass nor fail).
-func (r DetectResult) Errored() bool { return r.Err != nil || (r.Code != CodePass && r.Code != CodeFail) }
+func (r DetectResult) Errored() bool {
+	return r.Err != nil || (r.Code != CodePass && r.Code != CodeFail)
+}
 
 // Detect runs the buildpack's /bin/detect with the environment of
 // CONFORMANCE DET-7 and BPI-1..5 and reads the plan it wrote.
