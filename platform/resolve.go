@@ -154,12 +154,6 @@ func (r *resolver) source(name string, fromFlag bool) string {
 	return r.defined[name].Env
 }
 
-// defined reports whether the flag exists for this phase and API.
-func (r *resolver) has(name string) bool {
-	_, ok := r.defined[name]
-	return ok
-}
-
 func fileExists(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && !fi.IsDir()
