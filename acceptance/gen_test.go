@@ -234,7 +234,6 @@ func TestGEN1_UnbuiltPhases_FailNotImplemented(t *testing.T) {
 	}{
 		{"analyzer", []string{"registry.example/app"}},
 		{"restorer", nil},
-		{"builder", nil},
 		{"exporter", []string{"registry.example/app"}},
 		{"rebaser", []string{"registry.example/app"}},
 		{"creator", []string{"registry.example/app"}},

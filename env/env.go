@@ -117,12 +117,45 @@ func ApplyDir(e Env, dir string, noSuffix Action) error {
 	if err != nil {
 		return err
 	}
+	applyFiles(e, files, delimiters(files), noSuffix)
+	return nil
+}
+
+// ApplyLayer applies a layer's variable directories in order (env/ then
+// env.build/, or env/, env.launch/, env.launch/<process>/) with no suffix
+// meaning override. A NAME.delim file in any of them applies to every
+// prepend and append of NAME in the layer (CONFORMANCE ENV-5, the spec's
+// scoping). Missing directories are skipped.
+func ApplyLayer(e Env, dirs ...string) error {
+	all := make([][]varFile, len(dirs))
+	delims := map[string]string{}
+	for i, dir := range dirs {
+		files, err := readVarFiles(dir)
+		if err != nil {
+			return err
+		}
+		all[i] = files
+		for k, v := range delimiters(files) {
+			delims[k] = v
+		}
+	}
+	for _, files := range all {
+		applyFiles(e, files, delims, Override)
+	}
+	return nil
+}
+
+func delimiters(files []varFile) map[string]string {
 	delims := map[string]string{}
 	for _, f := range files {
 		if base, suffix, ok := strings.Cut(f.name, "."); ok && suffix == "delim" {
 			delims[base] = f.value
 		}
 	}
+	return delims
+}
+
+func applyFiles(e Env, files []varFile, delims map[string]string, noSuffix Action) {
 	for _, f := range files {
 		name, suffix, hasSuffix := strings.Cut(f.name, ".")
 		action := noSuffix
@@ -142,7 +175,30 @@ func ApplyDir(e Env, dir string, noSuffix Action) error {
 			e[name] = join(e[name], delims[name], f.value)
 		}
 	}
-	return nil
+}
+
+// PrependBuildPaths puts the well-known subdirectories of one buildpack's
+// build layers in front of the POSIX path variables (CONFORMANCE ENV-3):
+// bin to PATH, lib to LD_LIBRARY_PATH and LIBRARY_PATH, include to CPATH,
+// pkgconfig to PKG_CONFIG_PATH, for those that exist. layerDirs are in
+// name order and stay in that order in the result, ahead of what earlier
+// buildpacks added.
+func PrependBuildPaths(e Env, layerDirs []string) {
+	for _, m := range []struct{ sub, name string }{
+		{"bin", "PATH"}, {"lib", "LD_LIBRARY_PATH"}, {"lib", "LIBRARY_PATH"},
+		{"include", "CPATH"}, {"pkgconfig", "PKG_CONFIG_PATH"},
+	} {
+		var add []string
+		for _, l := range layerDirs {
+			p := filepath.Join(l, m.sub)
+			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+				add = append(add, p)
+			}
+		}
+		if len(add) > 0 {
+			e[m.name] = join(strings.Join(add, string(os.PathListSeparator)), string(os.PathListSeparator), e[m.name])
+		}
+	}
 }
 
 func join(first, delim, second string) string {

@@ -72,3 +72,38 @@ func TestApplyDir(t *testing.T) {
 		})
 	}
 }
+
+func TestApplyLayerDelimScope(t *testing.T) {
+	layer := t.TempDir()
+	os.MkdirAll(filepath.Join(layer, "env"), 0o755)
+	os.MkdirAll(filepath.Join(layer, "env.build"), 0o755)
+	os.WriteFile(filepath.Join(layer, "env", "X.delim"), []byte(";"), 0o644)
+	os.WriteFile(filepath.Join(layer, "env", "X.prepend"), []byte("a"), 0o644)
+	os.WriteFile(filepath.Join(layer, "env.build", "X.append"), []byte("z"), 0o644)
+	os.WriteFile(filepath.Join(layer, "env.build", "Y"), []byte("over"), 0o644)
+	e := Env{"X": "mid", "Y": "old"}
+	if err := ApplyLayer(e, filepath.Join(layer, "env"), filepath.Join(layer, "env.build"), filepath.Join(layer, "missing")); err != nil {
+		t.Fatal(err)
+	}
+	if e["X"] != "a;mid;z" || e["Y"] != "over" {
+		t.Errorf("ApplyLayer() = %v, want X=a;mid;z (delim scoped to the layer, ENV-5) and Y=over", e)
+	}
+}
+
+func TestPrependBuildPaths(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"a/bin", "b/bin", "b/lib", "c/include"} {
+		os.MkdirAll(filepath.Join(root, d), 0o755)
+	}
+	e := Env{"PATH": "/usr/bin"}
+	PrependBuildPaths(e, []string{filepath.Join(root, "a"), filepath.Join(root, "b"), filepath.Join(root, "c")})
+	want := Env{
+		"PATH":            root + "/a/bin:" + root + "/b/bin:/usr/bin",
+		"LD_LIBRARY_PATH": root + "/b/lib",
+		"LIBRARY_PATH":    root + "/b/lib",
+		"CPATH":           root + "/c/include",
+	}
+	if !reflect.DeepEqual(e, want) {
+		t.Errorf("PrependBuildPaths() = %v, want %v (ENV-3: ascending within a buildpack)", e, want)
+	}
+}

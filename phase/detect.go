@@ -57,7 +57,7 @@ func Detect(ctx context.Context, cfg DetectConfig) (DetectResult, error) {
 		return DetectResult{}, platform.Exit(platform.CodeGeneric, err)
 	}
 
-	target, err := runTarget(in, v, cfg.OSReleasePath)
+	target, err := runTarget(in.AnalyzedPath, v, cfg.OSReleasePath)
 	if err != nil {
 		return DetectResult{}, err
 	}
@@ -164,10 +164,10 @@ func hasID(els []buildpack.GroupElement, id string) bool {
 // as CNB_TARGET_* (CONFORMANCE DET-13, BPI-3): analyzed.toml's
 // run-image.target at P0.12+, completed from the build container (its
 // os-release for the distro, the lifecycle's own os and architecture).
-func runTarget(in platform.DetectInputs, v api.Version, osRelease string) (buildpack.RunTarget, error) {
+func runTarget(analyzedPath string, v api.Version, osRelease string) (buildpack.RunTarget, error) {
 	var t buildpack.RunTarget
-	if v.Supports(api.PlatformTargetData) {
-		a, err := files.ReadAnalyzed(in.AnalyzedPath)
+	if v.Supports(api.PlatformTargetData) && analyzedPath != "" {
+		a, err := files.ReadAnalyzed(analyzedPath)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 		case err != nil:

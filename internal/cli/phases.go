@@ -28,7 +28,7 @@ func RunRestorer(ctx context.Context, args []string, env platform.LookupEnv, std
 // RunBuilder is the builder's front door.
 func RunBuilder(ctx context.Context, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
 	return execute(ctx, command{phase: platform.Builder, verb: "build", fallback: platform.CodeBuild,
-		refuseRoot: true, run: notImplemented(platform.Builder)}, args, env, stdout, stderr)
+		refuseRoot: true, run: runBuild}, args, env, stdout, stderr)
 }
 
 // RunExporter is the exporter's front door.
