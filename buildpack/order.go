@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
+	"github.com/cnb-lifecycle/lifecycle/api"
 	"github.com/pkg/errors"
 )
 
@@ -73,7 +74,8 @@ type GroupFile struct {
 	GroupExtensions []GroupElement `toml:"group-extensions,omitempty"`
 }
 
-// ReadGroup reads group.toml. Every entry needs id, version and api.
+// ReadGroup reads group.toml. Every entry needs id, version and a supported
+// api (an *APIError otherwise, CONFORMANCE FIL-2, API-2).
 func ReadGroup(path string) (GroupFile, error) {
 	var gf GroupFile
 	if err := decodeFile(path, &gf); err != nil {
@@ -83,8 +85,8 @@ func ReadGroup(path string) (GroupFile, error) {
 		if e.ID == "" || e.Version == "" {
 			return GroupFile{}, errors.Errorf("reading %s: entry %d: id and version are required", path, i+1)
 		}
-		if e.API == "" {
-			return GroupFile{}, &APIError{Ref: e.String(), API: "", Path: path}
+		if v, err := api.Parse(e.API); err != nil || !api.SupportedBuildpack().Contains(v) {
+			return GroupFile{}, &APIError{Ref: e.String(), API: e.API, Path: path}
 		}
 	}
 	return gf, nil

@@ -36,7 +36,7 @@ func Build(ctx context.Context, cfg BuildConfig) (launch.Metadata, error) {
 	if err != nil {
 		return launch.Metadata{}, err
 	}
-	target, err := runTarget(in.AnalyzedPath, v, cfg.OSReleasePath)
+	target, err := runTarget(in.AnalyzedPath, v, cfg.OSReleasePath, logger)
 	if err != nil {
 		return launch.Metadata{}, err
 	}

@@ -57,7 +57,7 @@ func Detect(ctx context.Context, cfg DetectConfig) (DetectResult, error) {
 		return DetectResult{}, platform.Exit(platform.CodeGeneric, err)
 	}
 
-	target, err := runTarget(in.AnalyzedPath, v, cfg.OSReleasePath)
+	target, err := runTarget(in.AnalyzedPath, v, cfg.OSReleasePath, nil)
 	if err != nil {
 		return DetectResult{}, err
 	}
@@ -163,13 +163,17 @@ func hasID(els []buildpack.GroupElement, id string) bool {
 // runTarget is the run image target buildpacks are matched against and see
 // as CNB_TARGET_* (CONFORMANCE DET-13, BPI-3): analyzed.toml's
 // run-image.target at P0.12+, completed from the build container (its
-// os-release for the distro, the lifecycle's own os and architecture).
-func runTarget(analyzedPath string, v api.Version, osRelease string) (buildpack.RunTarget, error) {
+// os-release for the distro, the lifecycle's own os and architecture). A
+// missing analyzed.toml is reported to warnMissing when it is not nil.
+func runTarget(analyzedPath string, v api.Version, osRelease string, warnMissing *log.Logger) (buildpack.RunTarget, error) {
 	var t buildpack.RunTarget
 	if v.Supports(api.PlatformTargetData) && analyzedPath != "" {
 		a, err := files.ReadAnalyzed(analyzedPath)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
+			if warnMissing != nil {
+				warnMissing.Warnf("no analyzed metadata found at %s: the target is taken from the build container", analyzedPath)
+			}
 		case err != nil:
 			return t, platform.Exit(platform.CodeGeneric, err)
 		case a.RunImage != nil && a.RunImage.Target != nil:
