@@ -232,7 +232,6 @@ func TestGEN1_UnbuiltPhases_FailNotImplemented(t *testing.T) {
 		bin  string
 		args []string
 	}{
-		{"analyzer", []string{"registry.example/app"}},
 		{"restorer", nil},
 		{"exporter", []string{"registry.example/app"}},
 		{"rebaser", []string{"registry.example/app"}},

@@ -10,7 +10,7 @@ import (
 // RunAnalyzer is the analyzer's front door.
 func RunAnalyzer(ctx context.Context, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
 	return execute(ctx, command{phase: platform.Analyzer, verb: "analyze", fallback: platform.CodeAnalyze,
-		run: notImplemented(platform.Analyzer)}, args, env, stdout, stderr)
+		run: runAnalyze}, args, env, stdout, stderr)
 }
 
 // RunDetector is the detector's front door.

@@ -1,0 +1,257 @@
+package phase
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+
+	"github.com/cnb-lifecycle/lifecycle/api"
+	"github.com/cnb-lifecycle/lifecycle/image"
+	"github.com/cnb-lifecycle/lifecycle/log"
+	"github.com/cnb-lifecycle/lifecycle/platform"
+	"github.com/cnb-lifecycle/lifecycle/platform/files"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/pkg/errors"
+)
+
+// Labels the lifecycle reads and writes (CONFORMANCE LBL-1, LBL-2).
+const (
+	LabelLifecycleMetadata = "io.buildpacks.lifecycle.metadata"
+	LabelBaseID            = "io.buildpacks.base.id"
+	LabelDistroName        = "io.buildpacks.base.distro.name"
+	LabelDistroVersion     = "io.buildpacks.base.distro.version"
+)
+
+// AnalyzeConfig is what Analyze needs.
+type AnalyzeConfig struct {
+	Inputs      platform.AnalyzeInputs
+	PlatformAPI api.Version
+	Registry    image.Registry
+	Logger      *log.Logger
+}
+
+// Analyze runs the analyzer against registries (platform.md "analyzer";
+// CONFORMANCE ANA-1..8): it checks access, reads the previous image's
+// metadata and the run image, and writes analyzed.toml.
+func Analyze(ctx context.Context, cfg AnalyzeConfig) (files.Analyzed, error) {
+	in, v, reg := cfg.Inputs, cfg.PlatformAPI, cfg.Registry
+	if in.UseDaemon || in.UseLayout {
+		return files.Analyzed{}, platform.Exitf(platform.CodeGeneric, "the docker daemon and OCI layout targets are not supported by this lifecycle yet: use a registry")
+	}
+	refs, err := parseAnalyzeRefs(in, reg)
+	if err != nil {
+		return files.Analyzed{}, err
+	}
+	runRef, runName, err := chooseRunImage(ctx, in, v, reg, refs.image)
+	if err != nil {
+		return files.Analyzed{}, err
+	}
+	if err := checkAccess(ctx, reg, refs, runRef); err != nil {
+		return files.Analyzed{}, err
+	}
+
+	var out files.Analyzed
+	if refs.previous != nil {
+		out.Image, out.Metadata = previousImage(ctx, reg, refs.previous, cfg.Logger)
+	}
+	run, err := reg.Image(ctx, runRef)
+	if err != nil {
+		return out, platform.Exit(platform.CodeAnalyze, errors.Wrap(err, "reading the run image"))
+	}
+	out.RunImage, err = runImageData(run, runRef, runName, v)
+	if err != nil {
+		return out, err
+	}
+	if err := files.WriteAnalyzed(in.AnalyzedPath, out); err != nil {
+		return out, platform.Exit(platform.CodeAnalyze, err)
+	}
+	return out, nil
+}
+
+type analyzeRefs struct {
+	image, previous, cache name.Reference
+	tags                   []name.Reference
+}
+
+// parseAnalyzeRefs reads every image reference; <image> and its tags must
+// share one registry (CONFORMANCE ANA-2, exit 3).
+func parseAnalyzeRefs(in platform.AnalyzeInputs, reg image.Registry) (analyzeRefs, error) {
+	var r analyzeRefs
+	var err error
+	if r.image, err = reg.Parse(in.Image); err != nil {
+		return r, platform.Exit(platform.CodeInvalidArgs, err)
+	}
+	for _, t := range in.Tags {
+		ref, err := reg.Parse(t)
+		if err != nil {
+			return r, platform.Exit(platform.CodeInvalidArgs, errors.Wrap(err, "-tag"))
+		}
+		if ref.Context().RegistryStr() != r.image.Context().RegistryStr() {
+			return r, platform.Exitf(platform.CodeInvalidArgs, "-tag %s is on registry %s, but %s is on %s: all tags must be on one registry",
+				t, ref.Context().RegistryStr(), in.Image, r.image.Context().RegistryStr())
+		}
+		r.tags = append(r.tags, ref)
+	}
+	if in.PreviousImage != "" {
+		if r.previous, err = reg.Parse(in.PreviousImage); err != nil {
+			return r, platform.Exit(platform.CodeInvalidArgs, errors.Wrap(err, "-previous-image"))
+		}
+	}
+	if in.CacheImage != "" {
+		if r.cache, err = reg.Parse(in.CacheImage); err != nil {
+			return r, platform.Exit(platform.CodeInvalidArgs, errors.Wrap(err, "-cache-image"))
+		}
+	}
+	return r, nil
+}
+
+// checkAccess verifies read access to the previous and run images and write
+// access to the image, its tags and the cache image (CONFORMANCE ANA-5).
+func checkAccess(ctx context.Context, reg image.Registry, refs analyzeRefs, run name.Reference) error {
+	for _, ref := range []name.Reference{refs.previous, run} {
+		if ref == nil {
+			continue
+		}
+		if err := reg.CheckRead(ctx, ref); err != nil {
+			return platform.Exit(platform.CodeAnalyze, err)
+		}
+	}
+	for _, ref := range append([]name.Reference{refs.image, refs.cache}, refs.tags...) {
+		if ref == nil {
+			continue
+		}
+		if err := reg.CheckWrite(ctx, ref); err != nil {
+			return platform.Exit(platform.CodeAnalyze, err)
+		}
+	}
+	return nil
+}
+
+// previousImage reads the previous image's identifier and lifecycle
+// metadata. A missing, unreadable or corrupt previous image counts as none
+// (CONFORMANCE ANA-4, ANA-8).
+func previousImage(ctx context.Context, reg image.Registry, ref name.Reference, logger *log.Logger) (*files.ImageIdentifier, files.LayersMetadata) {
+	var md files.LayersMetadata
+	img, err := reg.Image(ctx, ref)
+	if errors.Is(err, image.ErrNotFound) {
+		logger.Infof("Previous image with name %q not found", ref.Name())
+		return nil, md
+	}
+	if err != nil {
+		logger.Infof("Previous image %q is unreadable, treating it as absent: %s", ref.Name(), err)
+		return nil, md
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		logger.Infof("Previous image %q is unreadable, treating it as absent: %s", ref.Name(), err)
+		return nil, md
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		logger.Infof("Previous image %q has an unreadable config, treating it as absent: %s", ref.Name(), err)
+		return nil, md
+	}
+	id := &files.ImageIdentifier{Reference: ref.Context().Digest(digest.String()).String()}
+	if raw := cf.Config.Labels[LabelLifecycleMetadata]; raw != "" {
+		if err := json.Unmarshal([]byte(raw), &md); err != nil {
+			logger.Infof("Previous image %q has unreadable %s, treating it as absent: %s", ref.Name(), LabelLifecycleMetadata, err)
+			return nil, files.LayersMetadata{}
+		}
+	}
+	return id, md
+}
+
+// runImageData is analyzed.toml's [run-image] (CONFORMANCE ANA-6, ANA-7).
+func runImageData(img v1.Image, ref name.Reference, name string, v api.Version) (*files.RunImage, error) {
+	digest, err := img.Digest()
+	if err != nil {
+		return nil, platform.Exit(platform.CodeAnalyze, errors.Wrapf(err, "reading run image %s", ref))
+	}
+	ri := &files.RunImage{Reference: ref.Context().Digest(digest.String()).String()}
+	if !v.Supports(api.PlatformTargetData) {
+		return ri, nil
+	}
+	ri.Image = name
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, platform.Exit(platform.CodeAnalyze, errors.Wrapf(err, "reading the config of run image %s", ref))
+	}
+	if cf.OS == "" {
+		return nil, platform.Exitf(platform.CodeAnalyze, "failed to find OS in run image config of %s", ref)
+	}
+	t := &files.TargetMetadata{ID: cf.Config.Labels[LabelBaseID], OS: cf.OS, Arch: cf.Architecture, ArchVariant: cf.Variant}
+	if n := cf.Config.Labels[LabelDistroName]; n != "" {
+		t.Distro = &files.OSDistro{Name: n, Version: cf.Config.Labels[LabelDistroVersion]}
+	}
+	ri.Target = t
+	return ri, nil
+}
+
+// chooseRunImage is -run-image, else the run.toml (P0.12+) or stack.toml
+// entry: among image and mirrors, the first on the app image's registry that
+// is readable, else the first readable (CONFORMANCE ANA-3, FIL-12).
+func chooseRunImage(ctx context.Context, in platform.AnalyzeInputs, v api.Version, reg image.Registry, app name.Reference) (name.Reference, string, error) {
+	if in.RunImage != "" {
+		ref, err := reg.Parse(in.RunImage)
+		if err != nil {
+			return nil, "", platform.Exit(platform.CodeInvalidArgs, errors.Wrap(err, "-run-image"))
+		}
+		return ref, in.RunImage, nil
+	}
+	candidates, source, err := runCandidates(in, v)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(candidates) == 0 {
+		return nil, "", platform.Exitf(platform.CodeInvalidArgs, "no run image: pass -run-image or provide %s", source)
+	}
+	var readable []name.Reference
+	var names []string
+	for _, c := range candidates {
+		ref, err := reg.Parse(c)
+		if err != nil {
+			return nil, "", platform.Exit(platform.CodeInvalidArgs, errors.Wrapf(err, "run image in %s", source))
+		}
+		if _, err := reg.Head(ctx, ref); err != nil {
+			continue
+		}
+		if ref.Context().RegistryStr() == app.Context().RegistryStr() {
+			return ref, c, nil
+		}
+		readable, names = append(readable, ref), append(names, c)
+	}
+	if len(readable) == 0 {
+		return nil, "", platform.Exitf(platform.CodeAnalyze, "failed to find accessible run image among %v (from %s)", candidates, source)
+	}
+	return readable[0], names[0], nil
+}
+
+// runCandidates lists the first run.toml entry's image and mirrors, or
+// stack.toml's, in order.
+func runCandidates(in platform.AnalyzeInputs, v api.Version) ([]string, string, error) {
+	if v.Supports(api.PlatformRunTOML) {
+		run, err := files.ReadRun(in.RunPath)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, in.RunPath, nil
+		}
+		if err != nil {
+			return nil, in.RunPath, platform.Exit(platform.CodeInvalidArgs, err)
+		}
+		if len(run.Images) == 0 || run.Images[0].Image == "" {
+			return nil, in.RunPath, nil
+		}
+		return append([]string{run.Images[0].Image}, run.Images[0].Mirrors...), in.RunPath, nil
+	}
+	st, err := files.ReadStack(in.StackPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, in.StackPath, nil
+	}
+	if err != nil {
+		return nil, in.StackPath, platform.Exit(platform.CodeInvalidArgs, err)
+	}
+	if st.RunImage.Image == "" {
+		return nil, in.StackPath, nil
+	}
+	return append([]string{st.RunImage.Image}, st.RunImage.Mirrors...), in.StackPath, nil
+}
