@@ -77,6 +77,8 @@ const (
 	PlatformSystemBuildpacks
 	// PlatformExecEnv (0.15): CNB_EXEC_ENV.
 	PlatformExecEnv
+	// PlatformBuildLabelAPI (0.11): buildpack api in io.buildpacks.build.metadata.
+	PlatformBuildLabelAPI
 )
 
 // Since implements Feature.
@@ -88,7 +90,7 @@ func (f PlatformFeature) Since() Version {
 		return Version{0, 9}
 	case PlatformCommandArray, PlatformDetectorExtensionFlags, PlatformRestorerBuildImage:
 		return Version{0, 10}
-	case PlatformBuildConfig, PlatformLauncherSBOM, PlatformRebaserPreviousImage:
+	case PlatformBuildConfig, PlatformLauncherSBOM, PlatformRebaserPreviousImage, PlatformBuildLabelAPI:
 		return Version{0, 11}
 	case PlatformRunTOML, PlatformTargetData, PlatformLayout, PlatformRebaserForce,
 		PlatformRestorerDaemon, PlatformBuilderAnalyzed:
@@ -108,7 +110,7 @@ func (f PlatformFeature) String() string {
 		"command-array", "detector-extension-flags", "restorer-build-image", "build-config",
 		"launcher-sbom", "rebaser-previous-image", "run-toml", "target-data", "layout", "rebaser-force",
 		"restorer-daemon", "builder-analyzed", "insecure-registry", "extensions-ga", "restorer-run",
-		"system-buildpacks", "exec-env"}
+		"system-buildpacks", "exec-env", "build-label-api"}
 	if int(f) > 0 && int(f) < len(names) {
 		return "platform:" + names[f]
 	}

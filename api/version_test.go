@@ -87,7 +87,7 @@ func TestFeatures(t *testing.T) {
 		}
 	}
 	// Every feature has a version and a name (a new constant must be added to both tables).
-	for f := PlatformSBOM; f <= PlatformExecEnv; f++ {
+	for f := PlatformSBOM; f <= PlatformBuildLabelAPI; f++ {
 		if f.String() == "platform:unknown" || f.Since().IsZero() {
 			t.Errorf("platform feature %d lacks a name or version", f)
 		}
