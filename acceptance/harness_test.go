@@ -76,7 +76,9 @@ func runTests(m *testing.M) int {
 		}
 	}
 	binDir, modRoot = dir, root
-	return m.Run()
+	code := m.Run()
+	stopSharedRegistry()
+	return code
 }
 
 // moduleRoot is the directory of the module's go.mod.

@@ -1,19 +1,50 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs, idempotently: a command already on
 # PATH is left alone, a missing one is installed from Debian's packages.
-# Later issues add the registry, dockerd, skopeo, umoci and pack here.
+# It never starts a server: the tests start their own registries
+# (internal/testutil) on free ports of 127.0.0.1.
+# Later issues add dockerd and pack here.
 set -euo pipefail
 
-# command -> Debian package
+# command -> Debian package. A key starting with / is a file that must be
+# an executable at that very path.
 declare -A need=(
   [bash]=bash
   [git]=git
   [setpriv]=util-linux
+  # the real registry of the acceptance tests (CNCF distribution 2.8)
+  [docker-registry]=docker-registry
+  # base images are built from it (internal/testutil.BusyboxImage)
+  [/bin/busybox]=busybox-static
+  [skopeo]=skopeo
+  [umoci]=umoci
 )
+
+# Files that must also be statically linked: the dynamic busybox package
+# installs the same path, but its binary cannot run inside a test image.
+declare -A static=(
+  [/bin/busybox]=1
+)
+
+have() {
+  local what=$1
+  case $what in
+    /*) [ -f "$what" ] && [ -x "$what" ] || return 1 ;;
+    *) command -v "$what" >/dev/null 2>&1 || return 1 ;;
+  esac
+  if [ -n "${static[$what]:-}" ]; then
+    # ldd fails on, or says so for, a statically linked executable.
+    local out
+    if out=$(ldd "$what" 2>&1); then
+      case $out in *statically*) ;; *) return 1 ;; esac
+    fi
+  fi
+  return 0
+}
 
 missing=()
 for cmd in "${!need[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
+  have "$cmd" || missing+=("${need[$cmd]}")
 done
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -23,7 +54,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "test-setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Installing docker-registry would start its system service; a
+  # policy-rc.d that refuses every start keeps the machine free of servers.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  for cmd in "${!need[@]}"; do
+    if ! have "$cmd"; then
+      echo "test-setup: $cmd is still missing after installing ${need[$cmd]}" >&2
+      exit 1
+    fi
+  done
 fi
 echo "test-setup: ready"

@@ -1,0 +1,215 @@
+package archive
+
+import (
+	"archive/tar"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/pkg/errors"
+)
+
+const modeBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+
+func (x *extractor) dir(name string, hdr *tar.Header) error {
+	err := x.mkdir(name)
+	if errors.Is(err, fs.ErrExist) {
+		fi, lerr := x.root.Lstat(name)
+		if lerr != nil {
+			return lerr
+		}
+		if !fi.IsDir() {
+			err = x.create(name, func() error { return x.mkdir(name) })
+		} else {
+			err = nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	x.dirs = append(x.dirs, dirMode{name: name, mode: hdr.FileInfo().Mode() & modeBits})
+	return x.chown(name, hdr)
+}
+
+func (x *extractor) mkdir(name string) error {
+	err := x.root.Mkdir(name, 0o700)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := x.root.MkdirAll(path.Dir(name), 0o755); err != nil {
+			return err
+		}
+		err = x.root.Mkdir(name, 0o700)
+	}
+	return err
+}
+
+func (x *extractor) file(name string, hdr *tar.Header, r io.Reader) error {
+	dir, base := path.Split(name)
+	var f *os.File
+	err := x.create(name, func() error {
+		parent, err := x.parentDir(strings.TrimSuffix(dir, "/"))
+		if err != nil {
+			return err
+		}
+		f, err = parent.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := x.copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	if x.opts.chown {
+		if err := f.Chown(x.owner(hdr)); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	// After the chown, which clears setuid and setgid bits.
+	if err := f.Chmod(hdr.FileInfo().Mode() & modeBits); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// copy streams the entry's contents with the extractor's buffer (io.Copy
+// would allocate one per file through os.File.ReadFrom) and checks ctx.
+func (x *extractor) copy(w io.Writer, r io.Reader) error {
+	for {
+		if err := x.ctx.Err(); err != nil {
+			return err
+		}
+		n, err := r.Read(x.buf)
+		if n > 0 {
+			if _, werr := w.Write(x.buf[:n]); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (x *extractor) link(name string, hdr *tar.Header) error {
+	target, err := cleanName(hdr.Linkname)
+	if err != nil {
+		return errors.Wrapf(err, "link target %s", hdr.Linkname)
+	}
+	return x.create(name, func() error { return x.root.Link(target, name) })
+}
+
+// create runs mk, which makes name; if name exists it is removed (a directory
+// only if empty) and mk runs again; if its parent is missing it is created.
+func (x *extractor) create(name string, mk func() error) error {
+	err := mk()
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := x.root.MkdirAll(path.Dir(name), 0o755); err != nil {
+			return err
+		}
+		err = mk()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	x.dropParent()
+	if err := x.root.Remove(name); err != nil {
+		return errors.Wrap(err, "replacing existing entry")
+	}
+	return mk()
+}
+
+// parentDir returns an os.Root on dir, reusing the previous one if it is the
+// same directory. Opening it through x.root keeps it inside dest.
+func (x *extractor) parentDir(dir string) (*os.Root, error) {
+	if dir == "" {
+		return x.root, nil
+	}
+	if x.parent != nil && x.parentName == dir {
+		return x.parent, nil
+	}
+	x.dropParent()
+	r, err := x.root.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	x.parent, x.parentName = r, dir
+	return r, nil
+}
+
+func (x *extractor) dropParent() {
+	if x.parent != nil {
+		x.parent.Close()
+		x.parent, x.parentName = nil, ""
+	}
+}
+
+func (x *extractor) owner(hdr *tar.Header) (int, int) {
+	uid, gid := x.opts.uid, x.opts.gid
+	if uid < 0 {
+		uid = hdr.Uid
+	}
+	if gid < 0 {
+		gid = hdr.Gid
+	}
+	return uid, gid
+}
+
+func (x *extractor) chown(name string, hdr *tar.Header) error {
+	if !x.opts.chown {
+		return nil
+	}
+	uid, gid := x.owner(hdr)
+	return x.root.Lchown(name, uid, gid)
+}
+
+// whiteout applies an OCI whiteout entry. Entries written by this extraction
+// are never removed by it.
+func (x *extractor) whiteout(name string) error {
+	x.dropParent()
+	dir, base := path.Split(name)
+	if base == whiteoutOpaque {
+		return x.opaque(path.Clean(dir + "."))
+	}
+	target := strings.TrimPrefix(base, whiteoutPrefix)
+	if target == "" || target == "." || target == ".." || strings.Contains(target, "/") {
+		return errors.Errorf("invalid whiteout %s", name)
+	}
+	target = path.Join(dir, target)
+	if _, ok := x.written[target]; ok {
+		return nil
+	}
+	return x.root.RemoveAll(target)
+}
+
+func (x *extractor) opaque(dir string) error {
+	d, err := x.root.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		p := path.Join(dir, n)
+		if _, ok := x.written[p]; ok {
+			continue
+		}
+		if err := x.root.RemoveAll(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
