@@ -233,7 +233,6 @@ func TestGEN1_UnbuiltPhases_FailNotImplemented(t *testing.T) {
 		args []string
 	}{
 		{"restorer", nil},
-		{"exporter", []string{"registry.example/app"}},
 		{"rebaser", []string{"registry.example/app"}},
 		{"creator", []string{"registry.example/app"}},
 	}

@@ -44,36 +44,44 @@ func (x *extractor) mkdir(name string) error {
 	return err
 }
 
+// newFile is a regular file being extracted.
+type newFile interface {
+	io.WriteCloser
+	Chmod(mode fs.FileMode) error
+	Chown(uid, gid int) error
+}
+
 func (x *extractor) file(name string, hdr *tar.Header, r io.Reader) error {
 	dir, base := path.Split(name)
-	var f *os.File
+	var f newFile
 	err := x.create(name, func() error {
+		if dir == "" {
+			var err error
+			f, err = x.root.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			return err
+		}
 		parent, err := x.parentDir(strings.TrimSuffix(dir, "/"))
 		if err != nil {
 			return err
 		}
-		f, err = parent.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err = parent.create(base)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if err := x.copy(f, r); err != nil {
-		f.Close()
-		return err
+	err = x.copy(f, r)
+	if err == nil && x.opts.chown {
+		err = f.Chown(x.owner(hdr))
 	}
-	if x.opts.chown {
-		if err := f.Chown(x.owner(hdr)); err != nil {
-			f.Close()
-			return err
-		}
+	if err == nil {
+		// After the chown, which clears setuid and setgid bits.
+		err = f.Chmod(hdr.FileInfo().Mode() & modeBits)
 	}
-	// After the chown, which clears setuid and setgid bits.
-	if err := f.Chmod(hdr.FileInfo().Mode() & modeBits); err != nil {
-		f.Close()
-		return err
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	return f.Close()
+	return err
 }
 
 // copy streams the entry's contents with the extractor's buffer (io.Copy
@@ -126,22 +134,19 @@ func (x *extractor) create(name string, mk func() error) error {
 	return mk()
 }
 
-// parentDir returns an os.Root on dir, reusing the previous one if it is the
+// parentDir returns a handle on dir, reusing the previous one if it is the
 // same directory. Opening it through x.root keeps it inside dest.
-func (x *extractor) parentDir(dir string) (*os.Root, error) {
-	if dir == "" {
-		return x.root, nil
-	}
+func (x *extractor) parentDir(dir string) (*dirHandle, error) {
 	if x.parent != nil && x.parentName == dir {
 		return x.parent, nil
 	}
 	x.dropParent()
-	r, err := x.root.OpenRoot(dir)
+	d, err := openDirHandle(x.root, dir)
 	if err != nil {
 		return nil, err
 	}
-	x.parent, x.parentName = r, dir
-	return r, nil
+	x.parent, x.parentName = d, dir
+	return d, nil
 }
 
 func (x *extractor) dropParent() {

@@ -102,7 +102,7 @@ type extractor struct {
 	// parent caches the directory the last regular file went to, so that a
 	// run of files in one directory costs one path walk, not one per file.
 	// It is dropped whenever anything is removed.
-	parent     *os.Root
+	parent     *dirHandle
 	parentName string
 	dirs       []dirMode           // directory modes to set at the end
 	written    map[string]struct{} // names written, when whiteouts are on
@@ -119,10 +119,13 @@ func (x *extractor) close() {
 }
 
 // finish sets directory modes last, so that read-only directories could be
-// filled first.
+// filled first. A directory a later entry replaced is left alone.
 func (x *extractor) finish() error {
 	for i := len(x.dirs) - 1; i >= 0; i-- {
 		d := x.dirs[i]
+		if fi, err := x.root.Lstat(d.name); err != nil || !fi.IsDir() {
+			continue
+		}
 		if err := x.root.Chmod(d.name, d.mode); err != nil {
 			return errors.Wrapf(err, "setting mode of %s", d.name)
 		}

@@ -146,7 +146,7 @@ func (w *walker) write(hdr *tar.Header) error {
 // copyFile streams size bytes of the file at abs into the tar. Bytes the file
 // gained since it was stat'ed are left out, so the tar stays consistent.
 func (w *walker) copyFile(abs string, size int64) error {
-	f, err := os.Open(abs)
+	f, err := openFile(abs)
 	if err != nil {
 		return err
 	}

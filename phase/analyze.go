@@ -106,10 +106,11 @@ func parseAnalyzeRefs(in platform.AnalyzeInputs, reg image.Registry) (analyzeRef
 	return r, nil
 }
 
-// checkAccess verifies read access to the previous and run images and write
-// access to the image, its tags and the cache image (CONFORMANCE ANA-5).
+// checkAccess verifies read access to the previous, run and cache images and
+// write access to the image, its tags and the cache image (CONFORMANCE
+// ANA-5).
 func checkAccess(ctx context.Context, reg image.Registry, refs analyzeRefs, run name.Reference) error {
-	for _, ref := range []name.Reference{refs.previous, run} {
+	for _, ref := range []name.Reference{refs.previous, run, refs.cache} {
 		if ref == nil {
 			continue
 		}

@@ -64,14 +64,16 @@ func writableBy(fi os.FileInfo, uid, gid int) bool {
 	return mode&0o002 != 0
 }
 
-// Drop switches the whole process to uid:gid (setresgid, then setresuid),
-// unless it already runs as them. It fails when it cannot (exit 1, "exec as
+// Drop switches the whole process to uid:gid (setresgid, then setresuid)
+// when it runs as root. A process that is not root already runs as the build
+// user the platform chose (kpack, Tekton: no capabilities, ids from the
+// pod), so it stays as it is. A failed switch is an error (exit 1, "exec as
 // user", CONFORMANCE PRIV-2).
 func Drop(uid, gid int) error {
-	if os.Geteuid() == uid && os.Getegid() == gid {
+	if !IsRoot() || (os.Geteuid() == uid && os.Getegid() == gid) {
 		return nil
 	}
-	if err := syscall.Setgroups(nil); err != nil && IsRoot() {
+	if err := syscall.Setgroups(nil); err != nil {
 		return errors.Wrapf(err, "exec as user %d:%d: clearing groups", uid, gid)
 	}
 	if err := syscall.Setresgid(gid, gid, gid); err != nil {

@@ -34,7 +34,7 @@ func RunBuilder(ctx context.Context, args []string, env platform.LookupEnv, stdo
 // RunExporter is the exporter's front door.
 func RunExporter(ctx context.Context, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
 	return execute(ctx, command{phase: platform.Exporter, verb: "export", fallback: platform.CodeExport,
-		run: notImplemented(platform.Exporter)}, args, env, stdout, stderr)
+		run: runExport}, args, env, stdout, stderr)
 }
 
 // RunRebaser is the rebaser's front door.

@@ -1,0 +1,170 @@
+package cache
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cnb-lifecycle/lifecycle/platform/files"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/pkg/errors"
+)
+
+// Metadata is the cache's metadata (CONFORMANCE CCH-3): the cached layers by
+// buildpack, with the same JSON keys as the lifecycle metadata label.
+type Metadata = files.LayersMetadata
+
+// Volume is a cache in a directory (-cache-dir).
+type Volume struct {
+	Dir string
+}
+
+// OpenVolume opens the cache directory, which must exist (CCH-1).
+func OpenVolume(dir string) (*Volume, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, errors.Wrapf(err, "opening cache directory %s", dir)
+	}
+	if !fi.IsDir() {
+		return nil, errors.Errorf("cache directory %s is not a directory", dir)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o755); err != nil {
+		return nil, errors.Wrapf(err, "opening cache directory %s", dir)
+	}
+	return &Volume{Dir: dir}, nil
+}
+
+func (v *Volume) metadataPath() string { return filepath.Join(v.Dir, "metadata.json") }
+
+// BlobPath is where the layer with diffID d is (or would be) stored.
+func (v *Volume) BlobPath(d v1.Hash) string {
+	return filepath.Join(v.Dir, "blobs", d.Algorithm+"-"+d.Hex+".tar.gz")
+}
+
+// Metadata reads the committed metadata. A missing or corrupt file is an
+// empty cache, reported in the returned warning (CCH-4).
+func (v *Volume) Metadata() (Metadata, string) {
+	var md Metadata
+	data, err := os.ReadFile(v.metadataPath())
+	if os.IsNotExist(err) {
+		return md, ""
+	}
+	if err != nil {
+		return Metadata{}, "cache metadata is unreadable, starting with an empty cache: " + err.Error()
+	}
+	if err := json.Unmarshal(data, &md); err != nil {
+		return Metadata{}, "cache metadata is corrupt, starting with an empty cache: " + err.Error()
+	}
+	return md, ""
+}
+
+// Has reports whether a blob for diffID d is stored.
+func (v *Volume) Has(d v1.Hash) bool {
+	_, err := os.Stat(v.BlobPath(d))
+	return err == nil
+}
+
+// Open opens the gzipped tar of diffID d.
+func (v *Volume) Open(d v1.Hash) (io.ReadCloser, error) {
+	f, err := os.Open(v.BlobPath(d))
+	return f, errors.Wrapf(err, "opening cached layer %s", d)
+}
+
+// Add stores the gzipped tar at path as the blob of diffID d: by hard link
+// when the file is on the same filesystem, else by copy. An existing blob is
+// kept.
+func (v *Volume) Add(path string, d v1.Hash) error {
+	dst := v.BlobPath(d)
+	if _, err := os.Stat(dst); err == nil {
+		return nil
+	}
+	if err := os.Link(path, dst); err == nil {
+		return nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".add-*")
+	if err != nil {
+		return errors.Wrapf(err, "caching layer %s", d)
+	}
+	defer os.Remove(tmp.Name())
+	src, err := os.Open(path)
+	if err != nil {
+		tmp.Close()
+		return errors.Wrapf(err, "caching layer %s", d)
+	}
+	_, err = io.Copy(tmp, src)
+	src.Close()
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return errors.Wrapf(err, "caching layer %s", d)
+	}
+	return errors.Wrapf(os.Rename(tmp.Name(), dst), "caching layer %s", d)
+}
+
+// StagingDir is a directory on the cache's filesystem for layers written
+// during an export, so that Add can hard link them.
+func (v *Volume) StagingDir() (string, error) {
+	d, err := os.MkdirTemp(v.Dir, "staging-")
+	return d, errors.Wrap(err, "making a staging directory in the cache")
+}
+
+// Commit makes md the cache's metadata (atomic rename), then removes blobs
+// and stale staging directories md does not need. Every layer md names must
+// have been added.
+func (v *Volume) Commit(md Metadata) error {
+	keep := map[string]bool{}
+	for _, sha := range shas(md) {
+		h, err := v1.NewHash(sha)
+		if err != nil {
+			return errors.Wrapf(err, "cache metadata names %q", sha)
+		}
+		if !v.Has(h) {
+			return errors.Errorf("cache metadata names layer %s, which is not in the cache", sha)
+		}
+		keep[filepath.Base(v.BlobPath(h))] = true
+	}
+	data, err := json.Marshal(md)
+	if err != nil {
+		return errors.Wrap(err, "encoding cache metadata")
+	}
+	tmp := v.metadataPath() + ".new"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return errors.Wrap(err, "writing cache metadata")
+	}
+	if err := os.Rename(tmp, v.metadataPath()); err != nil {
+		return errors.Wrap(err, "committing cache metadata")
+	}
+	blobs, _ := os.ReadDir(filepath.Join(v.Dir, "blobs"))
+	for _, b := range blobs {
+		if !keep[b.Name()] {
+			_ = os.Remove(filepath.Join(v.Dir, "blobs", b.Name()))
+		}
+	}
+	return nil
+}
+
+// Discard removes a staging directory.
+func (v *Volume) Discard(staging string) {
+	if strings.HasPrefix(filepath.Base(staging), "staging-") {
+		_ = os.RemoveAll(staging)
+	}
+}
+
+// shas lists every diffID md names: cached layers and the SBOM layer.
+func shas(md Metadata) []string {
+	var out []string
+	for _, bp := range md.Buildpacks {
+		for _, l := range bp.Layers {
+			if l.SHA != "" {
+				out = append(out, l.SHA)
+			}
+		}
+	}
+	if md.SBOM.SHA != "" {
+		out = append(out, md.SBOM.SHA)
+	}
+	return out
+}

@@ -1,0 +1,13 @@
+//go:build !unix
+
+package layers
+
+import (
+	"io"
+	"os"
+)
+
+// openFile opens a regular file for reading.
+func openFile(path string) (io.ReadCloser, error) {
+	return os.Open(path)
+}

@@ -1,0 +1,303 @@
+package phase
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/cnb-lifecycle/lifecycle/api"
+	"github.com/cnb-lifecycle/lifecycle/buildpack"
+	"github.com/cnb-lifecycle/lifecycle/image"
+	"github.com/cnb-lifecycle/lifecycle/launch"
+	"github.com/cnb-lifecycle/lifecycle/layers"
+	"github.com/cnb-lifecycle/lifecycle/log"
+	"github.com/cnb-lifecycle/lifecycle/platform"
+	"github.com/cnb-lifecycle/lifecycle/platform/files"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/pkg/errors"
+)
+
+// exporter holds one export's state.
+type exporter struct {
+	ctx      context.Context
+	cfg      ExportConfig
+	reg      image.Registry
+	logger   *log.Logger
+	scratch  string
+	created  time.Time
+	previous map[v1.Hash]v1.Layer
+}
+
+// layerJob is one layer of the app image to produce or reuse.
+type layerJob struct {
+	label   string // for log lines, e.g. "example/node:modules"
+	history string // created_by (CONFORMANCE EXP-19)
+	spec    layers.Spec
+	// previousSHA is the diffID the previous image recorded for this layer.
+	previousSHA string
+	// reuseOnly: the layer has metadata but no directory (LAY-3).
+	reuseOnly bool
+	record    func(md *files.LayersMetadata, diffID v1.Hash)
+}
+
+type produced struct {
+	layer  v1.Layer
+	diffID v1.Hash
+	reused bool
+	// path is the blob file of a layer written in this export.
+	path string
+}
+
+// planLayers lists the layers to add, in image order (CONFORMANCE EXP-4):
+// buildpack launch layers, the SBOM layer, the app, the launcher, its config
+// and the process types. It also starts the lifecycle metadata label.
+func (x *exporter) planLayers(bps []*buildpack.Descriptor, md launch.Metadata, a files.Analyzed) ([]layerJob, files.LayersMetadata, error) {
+	in, v := x.cfg.Inputs, x.cfg.PlatformAPI
+	prev := a.Metadata
+	var lmd files.LayersMetadata
+	var jobs []layerJob
+	owned := func(dir, tarPath string) layers.Spec {
+		return layers.Spec{Path: dir, TarPath: tarPath, UID: in.UID, GID: in.GID, ModTime: normalizedTime}
+	}
+	for _, bp := range bps {
+		bpJobs, entry, err := x.buildpackLayers(bp, prev, owned)
+		if err != nil {
+			return nil, lmd, err
+		}
+		lmd.Buildpacks = append(lmd.Buildpacks, entry)
+		jobs = append(jobs, bpJobs...)
+	}
+	if sbomDir := filepath.Join(in.LayersDir, "sbom", "launch"); v.Supports(api.PlatformSBOM) && isDir(sbomDir) {
+		jobs = append(jobs, layerJob{label: "sbom", history: "Software Bill-of-Materials", spec: owned(sbomDir, tarPath(sbomDir)),
+			previousSHA: prev.SBOM.SHA, record: func(m *files.LayersMetadata, d v1.Hash) { m.SBOM.SHA = d.String() }})
+	}
+	jobs = append(jobs, layerJob{label: "app", history: "Application Layer", spec: owned(in.AppDir, tarPath(in.AppDir)),
+		previousSHA: firstSHA(prev.App), record: func(m *files.LayersMetadata, d v1.Hash) {
+			m.App = append(m.App, files.LayerMetadata{SHA: d.String()})
+		}})
+	root := layers.Spec{UID: 0, GID: 0, ModTime: normalizedTime}
+	launcherSpec := root
+	launcherSpec.Path, launcherSpec.TarPath = in.LauncherPath, "/cnb/lifecycle/launcher"
+	jobs = append(jobs, layerJob{label: "launcher", history: "Buildpacks Application Launcher", spec: launcherSpec,
+		previousSHA: prev.Launcher.SHA, record: func(m *files.LayersMetadata, d v1.Hash) { m.Launcher.SHA = d.String() }})
+	configDir := filepath.Join(in.LayersDir, "config")
+	jobs = append(jobs, layerJob{label: "config", history: "Buildpacks Launcher Config", spec: owned(configDir, tarPath(configDir)),
+		previousSHA: prev.Config.SHA, record: func(m *files.LayersMetadata, d v1.Hash) { m.Config.SHA = d.String() }})
+	if len(md.Processes) > 0 {
+		dir, err := x.processLinks(md)
+		if err != nil {
+			return nil, lmd, err
+		}
+		spec := root
+		spec.Path, spec.TarPath = dir, "/cnb/process"
+		jobs = append(jobs, layerJob{label: "process-types", history: "Buildpacks Process Types", spec: spec,
+			previousSHA: prev.ProcessTypes.SHA, record: func(m *files.LayersMetadata, d v1.Hash) { m.ProcessTypes.SHA = d.String() }})
+	}
+	return jobs, lmd, nil
+}
+
+// buildpackLayers plans one buildpack's launch layers in name order and
+// fills its label entry (CONFORMANCE EXP-4, LAY-3, LAY-4, EXP-18).
+func (x *exporter) buildpackLayers(bp *buildpack.Descriptor, prev files.LayersMetadata, owned func(dir, tarPath string) layers.Spec) ([]layerJob, files.BuildpackLayersMetadata, error) {
+	dir := filepath.Join(x.cfg.Inputs.LayersDir, buildpack.EscapeID(bp.Buildpack.ID))
+	entry := files.BuildpackLayersMetadata{ID: bp.Buildpack.ID, Version: bp.Buildpack.Version, Layers: map[string]files.BuildpackLayerMetadata{}}
+	var prevLayers map[string]files.BuildpackLayerMetadata
+	for _, p := range prev.Buildpacks {
+		if p.ID == bp.Buildpack.ID {
+			prevLayers = p.Layers
+		}
+	}
+	if store, err := readStore(filepath.Join(dir, "store.toml")); err != nil {
+		return nil, entry, platform.Exit(platform.CodeExport, err)
+	} else if store != nil {
+		entry.Store = files.BuildpackStore{Metadata: store}
+	}
+	tomls, _ := filepath.Glob(filepath.Join(dir, "*.toml"))
+	var jobs []layerJob
+	for _, t := range tomls {
+		name := strings.TrimSuffix(filepath.Base(t), ".toml")
+		if name == "launch" || name == "build" || name == "store" {
+			continue
+		}
+		lt, err := readLayerFile(t)
+		if err != nil {
+			return nil, entry, platform.Exit(platform.CodeExport, errors.Wrapf(err, "layers of %s", bp))
+		}
+		if !lt.Types.Launch {
+			continue
+		}
+		lm := files.BuildpackLayerMetadata{Data: lt.Metadata, Build: lt.Types.Build, Launch: true, Cache: lt.Types.Cache}
+		label := bp.Buildpack.ID + ":" + name
+		job := layerJob{label: label, history: fmt.Sprintf("Layer: '%s', Created by buildpack: %s", name, bp),
+			previousSHA: prevLayers[name].SHA}
+		layerName := name
+		job.record = func(m *files.LayersMetadata, d v1.Hash) {
+			for i := range m.Buildpacks {
+				if m.Buildpacks[i].ID == bp.Buildpack.ID {
+					l := m.Buildpacks[i].Layers[layerName]
+					l.SHA = d.String()
+					m.Buildpacks[i].Layers[layerName] = l
+				}
+			}
+		}
+		layerDir := filepath.Join(dir, name)
+		if !isDir(layerDir) {
+			if lt.Types.Cache {
+				return nil, entry, platform.Exitf(platform.CodeExport, "layer %s has cache=true but has no contents", label)
+			}
+			if job.previousSHA == "" {
+				return nil, entry, platform.Exitf(platform.CodeExport, "cannot reuse layer %s: the previous image has no such layer", label)
+			}
+			job.reuseOnly = true
+		} else {
+			job.spec = owned(layerDir, tarPath(layerDir))
+		}
+		entry.Layers[name] = lm
+		jobs = append(jobs, job)
+	}
+	return jobs, entry, nil
+}
+
+type layerFile struct {
+	Types    buildpack.LayerTypes   `toml:"types"`
+	Metadata map[string]interface{} `toml:"metadata"`
+}
+
+func readLayerFile(path string) (layerFile, error) {
+	var lf layerFile
+	if _, err := toml.DecodeFile(path, &lf); err != nil {
+		return lf, errors.Wrapf(err, "parsing %s", path)
+	}
+	return lf, nil
+}
+
+func readStore(path string) (map[string]interface{}, error) {
+	var st struct {
+		Metadata map[string]interface{} `toml:"metadata"`
+	}
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return nil, nil
+	}
+	if _, err := toml.DecodeFile(path, &st); err != nil {
+		return nil, errors.Wrapf(err, "parsing %s", path)
+	}
+	return st.Metadata, nil
+}
+
+// processLinks makes <scratch>/process/<type> -> /cnb/lifecycle/launcher
+// symlinks (CONFORMANCE EXP-6).
+func (x *exporter) processLinks(md launch.Metadata) (string, error) {
+	dir := filepath.Join(x.scratch, "process")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", platform.Exit(platform.CodeExport, err)
+	}
+	for _, p := range md.Processes {
+		if err := os.Symlink("/cnb/lifecycle/launcher", filepath.Join(dir, p.Type)); err != nil {
+			return "", platform.Exit(platform.CodeExport, errors.Wrapf(err, "linking process type %s", p.Type))
+		}
+	}
+	return dir, nil
+}
+
+// produce makes or reuses every layer, in parallel on the available cores.
+// A layer with a recorded diffID costs one hash pass before it is known to
+// be unchanged (CONFORMANCE EXP-13); a new layer is written once, in one
+// streamed pass, to a blob file.
+func (x *exporter) produce(jobs []layerJob) ([]produced, error) {
+	out := make([]produced, len(jobs))
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, runtime.NumCPU())
+	var wg sync.WaitGroup
+	for i := range jobs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i], errs[i] = x.produceOne(i, jobs[i])
+		}(i)
+	}
+	wg.Wait()
+	reused := 0
+	for i, j := range jobs {
+		if errs[i] != nil {
+			return nil, platform.Exit(platform.CodeExport, errs[i])
+		}
+		if out[i].reused {
+			reused++
+			x.logger.Infof("Reusing layer '%s'", j.label)
+		} else {
+			x.logger.Infof("Adding layer '%s'", j.label)
+		}
+	}
+	x.logger.Debugf("Reused %d/%d layer(s)", reused, len(jobs))
+	return out, nil
+}
+
+func (x *exporter) produceOne(i int, j layerJob) (produced, error) {
+	if j.reuseOnly {
+		return x.reuse(j, j.previousSHA)
+	}
+	if j.previousSHA != "" {
+		d, err := layers.DiffID(x.ctx, j.spec)
+		if err != nil {
+			return produced{}, errors.Wrapf(err, "hashing layer %s", j.label)
+		}
+		if d.String() == j.previousSHA {
+			if p, err := x.reuse(j, j.previousSHA); err == nil {
+				return p, nil
+			}
+		}
+	}
+	path := filepath.Join(x.scratch, fmt.Sprintf("layer-%03d.tar.gz", i))
+	f, err := os.Create(path)
+	if err != nil {
+		return produced{}, errors.Wrapf(err, "writing layer %s", j.label)
+	}
+	res, err := layers.Write(x.ctx, j.spec, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return produced{}, errors.Wrapf(err, "writing layer %s", j.label)
+	}
+	return produced{layer: layers.FileLayer(path, res, x.layerMediaType()), diffID: res.DiffID, path: path}, nil
+}
+
+func (x *exporter) reuse(j layerJob, sha string) (produced, error) {
+	h, err := v1.NewHash(sha)
+	if err != nil {
+		return produced{}, errors.Wrapf(err, "layer %s: recorded diffID", j.label)
+	}
+	l, ok := x.previous[h]
+	if !ok {
+		return produced{}, errors.Errorf("cannot reuse layer %s: the previous image has no layer %s", j.label, sha)
+	}
+	return produced{layer: l, diffID: h, reused: true}, nil
+}
+
+// layerMediaType keeps the base image's flavour (CONFORMANCE TGT-8).
+func (x *exporter) layerMediaType() types.MediaType {
+	return types.OCILayer
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+func tarPath(abs string) string { return filepath.ToSlash(abs) }
+
+func firstSHA(ls []files.LayerMetadata) string {
+	if len(ls) == 0 {
+		return ""
+	}
+	return ls[len(ls)-1].SHA
+}
