@@ -232,7 +232,6 @@ func TestGEN1_UnbuiltPhases_FailNotImplemented(t *testing.T) {
 		bin  string
 		args []string
 	}{
-		{"restorer", nil},
 		{"rebaser", []string{"registry.example/app"}},
 		{"creator", []string{"registry.example/app"}},
 	}

@@ -29,6 +29,16 @@ type extractOptions struct {
 	whiteouts bool
 	chown     bool
 	uid, gid  int
+	prefix    string
+}
+
+// WithStripPrefix extracts only the entries below prefix (a slash-separated
+// path such as "layers/example_node"), with prefix removed from their names:
+// a layer stored at its absolute image path unpacks into the directory that
+// path names on this machine. Other entries (the prefix's parents) are
+// skipped.
+func WithStripPrefix(prefix string) ExtractOption {
+	return func(o *extractOptions) { o.prefix = strings.Trim(path.Clean("/"+prefix), "/") }
 }
 
 // WithWhiteouts makes Extract apply OCI whiteouts, as when a layer is unpacked
@@ -85,6 +95,21 @@ func Extract(ctx context.Context, r io.Reader, dest string, opts ...ExtractOptio
 		}
 		if err != nil {
 			return errors.Wrap(err, "reading tar")
+		}
+		if o.prefix != "" {
+			name := strings.Trim(path.Clean("/"+hdr.Name), "/")
+			rel, ok := strings.CutPrefix(name, o.prefix+"/")
+			if !ok {
+				continue
+			}
+			hdr.Name = rel
+			if hdr.Typeflag == tar.TypeLink {
+				linkRel, ok := strings.CutPrefix(strings.Trim(path.Clean("/"+hdr.Linkname), "/"), o.prefix+"/")
+				if !ok {
+					return errors.Wrapf(ErrPathEscapes, "hardlink %s to %s", hdr.Name, hdr.Linkname)
+				}
+				hdr.Linkname = linkRel
+			}
 		}
 		if err := x.entry(hdr, tr); err != nil {
 			return errors.Wrapf(err, "extracting %s", hdr.Name)

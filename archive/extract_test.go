@@ -251,3 +251,37 @@ func TestExtractCancelled(t *testing.T) {
 		t.Errorf("Extract(cancelled) wrote f")
 	}
 }
+
+func TestExtractStripPrefix(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, h := range []*tar.Header{
+		{Name: "layers/", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: "layers/bp/", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: "layers/bp/node/", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: "layers/bp/node/bin", Typeflag: tar.TypeReg, Mode: 0o644, Size: 2},
+		{Name: "layers/bp/node/link", Typeflag: tar.TypeLink, Linkname: "layers/bp/node/bin"},
+		{Name: "other/x", Typeflag: tar.TypeReg, Mode: 0o644, Size: 2},
+	} {
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Size > 0 {
+			tw.Write([]byte("hi"))
+		}
+	}
+	tw.Close()
+	dest := t.TempDir()
+	if err := Extract(context.Background(), &buf, dest, WithStripPrefix("/layers/bp/")); err != nil {
+		t.Fatalf("Extract() = %v", err)
+	}
+	if data, err := os.ReadFile(filepath.Join(dest, "node", "bin")); err != nil || string(data) != "hi" {
+		t.Errorf("node/bin = %q, %v, want hi", data, err)
+	}
+	if _, err := os.Stat(filepath.Join(dest, "node", "link")); err != nil {
+		t.Errorf("hardlink not extracted: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dest, "other")); !os.IsNotExist(err) {
+		t.Errorf("entry outside the prefix was extracted (err %v)", err)
+	}
+}

@@ -104,6 +104,16 @@ func (v *Volume) Add(path string, d v1.Hash) error {
 	return errors.Wrapf(os.Rename(tmp.Name(), dst), "caching layer %s", d)
 }
 
+// Remove drops the blob of diffID d, found corrupt, so that the next export
+// writes it again.
+func (v *Volume) Remove(d v1.Hash) error {
+	err := os.Remove(v.BlobPath(d))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	return errors.Wrapf(err, "removing cached layer %s", d)
+}
+
 // StagingDir is a directory on the cache's filesystem for layers written
 // during an export, so that Add can hard link them.
 func (v *Volume) StagingDir() (string, error) {

@@ -22,7 +22,7 @@ func RunDetector(ctx context.Context, args []string, env platform.LookupEnv, std
 // RunRestorer is the restorer's front door.
 func RunRestorer(ctx context.Context, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
 	return execute(ctx, command{phase: platform.Restorer, verb: "restore", fallback: platform.CodeRestore,
-		run: notImplemented(platform.Restorer)}, args, env, stdout, stderr)
+		run: runRestore}, args, env, stdout, stderr)
 }
 
 // RunBuilder is the builder's front door.

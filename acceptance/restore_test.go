@@ -1,0 +1,127 @@
+package acceptance
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cacheWorkspace adds a cache directory and a buildpack with a cache-only
+// layer and a launch+cache layer whose build scripts note whether the
+// restorer brought them back.
+func newCacheWorkspace(t *testing.T) (*exportWorkspace, string) {
+	t.Helper()
+	w := newExportWorkspace(t)
+	cacheDir := filepath.Join(w.Root, "cache")
+	w.mkdir(cacheDir)
+	w.addBuild(bbp{id: "example/deps", api: "0.10", script: `
+for l in deps runtime; do
+  if [ -f "$L/$l/marker" ]; then echo "restored-$l" >> "$rec.restored"; fi
+  if [ -f "$L/$l.toml" ]; then cat "$L/$l.toml" >> "$rec.restored-toml"; fi
+done
+rm -rf "$L/deps" "$L/runtime"
+layer deps cache build
+put deps/marker 'deps'
+printf '[metadata]\nversion = "1.2.3"\n' >> "$L/deps.toml"
+layer runtime cache launch
+put runtime/marker 'runtime'
+`})
+	w.setOrder([]ref{r("example/deps"), r("example/web")})
+	return w, cacheDir
+}
+
+// cycle runs one whole build with the cache: analyze, detect, restore,
+// build, export.
+func (w *exportWorkspace) cycle(t *testing.T, cacheDir string) (restore, export result) {
+	t.Helper()
+	env := []string{"CNB_PLATFORM_API=0.12"}
+	wantCode(t, "analyzer", w.run("analyzer", runOpts{args: []string{"-layers", w.Layers, "-run-image", w.runRef, w.appRef}, env: env}), 0)
+	wantCode(t, "detector", w.detect("0.12", nil), 0)
+	restore = w.run("restorer", runOpts{args: []string{"-layers", w.Layers, "-cache-dir", cacheDir}, env: env})
+	wantCode(t, "restorer", restore, 0)
+	wantCode(t, "builder", w.build("0.12", nil), 0)
+	export = w.run("exporter", runOpts{args: []string{"-layers", w.Layers, "-app", w.App, "-cache-dir", cacheDir,
+		"-launcher", filepath.Join(binDir, "launcher"), w.appRef}, env: env})
+	wantCode(t, "exporter", export, 0)
+	return restore, export
+}
+
+// freshLayers empties the layers directory as a new build pod would have it.
+func (w *exportWorkspace) freshLayers(t *testing.T) {
+	t.Helper()
+	if err := os.RemoveAll(w.Layers); err != nil {
+		t.Fatal(err)
+	}
+	w.mkdir(w.Layers)
+	for _, f := range []string{"restored", "restored-toml"} {
+		os.Remove(w.buildRecord("example/deps") + "." + f)
+	}
+}
+
+// TestRES_CacheRoundTrip: the second build gets its cached layers back from
+// the volume cache, metadata without [types], and reuses cache entries
+// (CONFORMANCE RES-4, RES-5, LAY-2, CCH-1, CCH-3, CCH-6).
+func TestRES_CacheRoundTrip(t *testing.T) {
+	t.Parallel()
+	w, cacheDir := newCacheWorkspace(t)
+	_, first := w.cycle(t, cacheDir)
+	wantContains(t, "first export", first.stdout, "Adding layer 'example/deps:runtime'")
+	if _, err := os.Stat(filepath.Join(cacheDir, "metadata.json")); err != nil {
+		t.Fatalf("no cache metadata after the first export: %v", err)
+	}
+	w.freshLayers(t)
+	restore, second := w.cycle(t, cacheDir)
+	wantContains(t, "restorer stdout", restore.stdout, "Restoring data for 'example/deps:deps' from cache")
+	restored := w.readFile(w.buildRecord("example/deps") + ".restored")
+	for _, l := range []string{"restored-deps", "restored-runtime"} {
+		wantContains(t, "layers found by the build", restored, l)
+	}
+	tomls := w.readFile(w.buildRecord("example/deps") + ".restored-toml")
+	wantContains(t, "restored deps.toml", tomls, `version = "1.2.3"`)
+	if strings.Contains(tomls, "types") {
+		t.Errorf("restored layer toml has [types] (LAY-2):\n%s", tomls)
+	}
+	wantContains(t, "second export", second.stdout, "Reusing layer 'example/deps:runtime'")
+}
+
+// TestRES6_CorruptCacheSkipped: a cached blob that does not hash to its name
+// is skipped with a warning; the build goes on (CONFORMANCE RES-6, CCH-4).
+func TestRES6_CorruptCacheSkipped(t *testing.T) {
+	t.Parallel()
+	w, cacheDir := newCacheWorkspace(t)
+	w.cycle(t, cacheDir)
+	blobs, _ := filepath.Glob(filepath.Join(cacheDir, "blobs", "*"))
+	if len(blobs) == 0 {
+		t.Fatal("no cached blobs")
+	}
+	for _, b := range blobs {
+		if err := os.WriteFile(b, []byte("not a layer"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.freshLayers(t)
+	restore, _ := w.cycle(t, cacheDir)
+	wantContains(t, "restorer stderr", restore.stderr, "Skipping restore for layer")
+	if data, _ := os.ReadFile(w.buildRecord("example/deps") + ".restored"); len(data) > 0 {
+		t.Errorf("corrupt layers were restored: %s", data)
+	}
+	// The corrupt cache is replaced by good entries.
+	w.freshLayers(t)
+	restore, _ = w.cycle(t, cacheDir)
+	wantContains(t, "restorer stdout after repair", restore.stdout, "Restoring data for 'example/deps:deps' from cache")
+}
+
+// TestRES2_NoCache: without a cache the restorer warns and succeeds.
+func TestRES2_NoCache(t *testing.T) {
+	t.Parallel()
+	w, _ := newCacheWorkspace(t)
+	env := []string{"CNB_PLATFORM_API=0.12"}
+	wantCode(t, "detector", w.detect("0.12", nil), 0)
+	res := w.run("restorer", runOpts{args: []string{"-layers", w.Layers}, env: env})
+	wantCode(t, "restorer", res, 0)
+	wantContains(t, "restorer stderr", res.stderr, "No cached data will be used, no cache specified.")
+	wantContains(t, "restorer stderr", res.stderr, "No analyzed metadata found")
+	res = w.run("restorer", runOpts{args: []string{"-layers", w.Layers, "-group", filepath.Join(w.Root, "missing.toml")}, env: env})
+	wantCode(t, "restorer with a missing group", res, 1)
+}

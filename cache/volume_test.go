@@ -1,0 +1,72 @@
+package cache
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/cnb-lifecycle/lifecycle/platform/files"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+func hash(t *testing.T, hex string) v1.Hash {
+	t.Helper()
+	h, err := v1.NewHash("sha256:" + hex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func md(shas ...string) Metadata {
+	layers := map[string]files.BuildpackLayerMetadata{}
+	for i, s := range shas {
+		layers[string(rune('a'+i))] = files.BuildpackLayerMetadata{SHA: s, Cache: true}
+	}
+	return Metadata{Buildpacks: []files.BuildpackLayersMetadata{{ID: "bp", Version: "1", Layers: layers}}}
+}
+
+// TestVolumeCommit covers CCH-1 (atomic commit, old entries kept until the
+// new metadata is in place, unreferenced blobs removed after) and CCH-4.
+func TestVolumeCommit(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := OpenVolume(filepath.Join(dir, "missing")); err == nil {
+		t.Error("OpenVolume(missing) succeeded, want an error (CCH-1: the directory must exist)")
+	}
+	v, err := OpenVolume(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, warn := v.Metadata(); len(got.Buildpacks) != 0 || warn != "" {
+		t.Errorf("Metadata() of an empty cache = %+v, %q", got, warn)
+	}
+	a, b := hash(t, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), hash(t, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
+	src := filepath.Join(dir, "src")
+	os.WriteFile(src, []byte("blob"), 0o644)
+	if err := v.Add(src, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Commit(md(a.String())); err != nil {
+		t.Fatal(err)
+	}
+	// A commit naming a blob that is not there fails and keeps the old state.
+	if err := v.Commit(md(b.String())); err == nil {
+		t.Fatal("Commit(missing blob) succeeded")
+	}
+	if got, _ := v.Metadata(); got.Buildpacks[0].Layers["a"].SHA != a.String() || !v.Has(a) {
+		t.Errorf("failed commit damaged the cache: %+v", got)
+	}
+	if err := v.Add(src, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Commit(md(b.String())); err != nil {
+		t.Fatal(err)
+	}
+	if v.Has(a) || !v.Has(b) {
+		t.Errorf("after commit: has a = %v, has b = %v, want false, true", v.Has(a), v.Has(b))
+	}
+	os.WriteFile(filepath.Join(dir, "metadata.json"), []byte("{not json"), 0o644)
+	if got, warn := v.Metadata(); len(got.Buildpacks) != 0 || warn == "" {
+		t.Errorf("Metadata() of corrupt metadata = %+v, %q, want empty with a warning (CCH-4)", got, warn)
+	}
+}

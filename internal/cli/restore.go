@@ -1,0 +1,24 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/cnb-lifecycle/lifecycle/phase"
+	"github.com/cnb-lifecycle/lifecycle/platform"
+)
+
+func runRestore(ctx context.Context, s *Session) error {
+	in, err := platform.ResolveRestore(s.API, s.Values, s.Env)
+	if err != nil {
+		return err
+	}
+	if in.UseLayout {
+		if err := s.Experimental.Guard("OCI layout (-layout)", s.Logger); err != nil {
+			return err
+		}
+	}
+	if err := handOver(in.UID, in.GID, in.LayersDir, in.CacheDir); err != nil {
+		return err
+	}
+	return phase.Restore(ctx, phase.RestoreConfig{Inputs: in, PlatformAPI: s.API, Logger: s.Logger})
+}

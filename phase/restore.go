@@ -1,0 +1,221 @@
+package phase
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/BurntSushi/toml"
+	"github.com/cnb-lifecycle/lifecycle/api"
+	"github.com/cnb-lifecycle/lifecycle/archive"
+	"github.com/cnb-lifecycle/lifecycle/buildpack"
+	"github.com/cnb-lifecycle/lifecycle/cache"
+	"github.com/cnb-lifecycle/lifecycle/log"
+	"github.com/cnb-lifecycle/lifecycle/platform"
+	"github.com/cnb-lifecycle/lifecycle/platform/files"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/pkg/errors"
+)
+
+// RestoreConfig is what Restore needs.
+type RestoreConfig struct {
+	Inputs      platform.RestoreInputs
+	PlatformAPI api.Version
+	Logger      *log.Logger
+}
+
+// Restore runs the restorer (platform.md "restorer"; CONFORMANCE RES-1..6,
+// LAY-2): store.toml and layer metadata from the previous image's label,
+// layer contents from the volume cache, for the group's buildpacks only.
+func Restore(ctx context.Context, cfg RestoreConfig) error {
+	in, v, logger := cfg.Inputs, cfg.PlatformAPI, cfg.Logger
+	if in.UseDaemon || in.UseLayout {
+		return platform.Exitf(platform.CodeGeneric, "the docker daemon and OCI layout targets are not supported by this lifecycle yet: use a registry")
+	}
+	gf, err := buildpack.ReadGroup(in.GroupPath)
+	var apiErr *buildpack.APIError
+	if errors.As(err, &apiErr) {
+		return platform.Exit(platform.CodeIncompatibleBuildpackAPI, err)
+	}
+	if err != nil {
+		return platform.Exit(platform.CodeGeneric, err)
+	}
+	var previous files.LayersMetadata
+	switch a, err := files.ReadAnalyzed(in.AnalyzedPath); {
+	case errors.Is(err, os.ErrNotExist):
+		logger.Warnf("No analyzed metadata found at path %q", in.AnalyzedPath)
+	case err != nil:
+		logger.Warnf("Not using analyzed data, usable file not found: %s", err)
+	default:
+		previous = a.Metadata
+	}
+	vol, cached := openCache(in, logger)
+	for _, e := range gf.Group {
+		bp := bpRestore{dir: filepath.Join(in.LayersDir, buildpack.EscapeID(e.ID)), id: e.ID,
+			image: findBuildpack(previous, e.ID), cache: findBuildpack(cached, e.ID)}
+		if err := bp.store(); err != nil {
+			return platform.Exit(platform.CodeRestore, err)
+		}
+		if in.SkipLayers {
+			continue
+		}
+		if err := bp.layers(ctx, vol, v, in.LayersDir, logger); err != nil {
+			return platform.Exit(platform.CodeRestore, err)
+		}
+	}
+	return nil
+}
+
+func openCache(in platform.RestoreInputs, logger *log.Logger) (*cache.Volume, files.LayersMetadata) {
+	switch {
+	case in.CacheImage != "":
+		logger.Warnf("cache images (-cache-image) are not supported by this lifecycle yet: no cached data will be used")
+	case in.CacheDir != "":
+		vol, err := cache.OpenVolume(in.CacheDir)
+		if err != nil {
+			logger.Warnf("No cached data will be used: %s", err)
+			return nil, files.LayersMetadata{}
+		}
+		md, warn := vol.Metadata()
+		if warn != "" {
+			logger.Warnf("%s", warn)
+		}
+		return vol, md
+	default:
+		logger.Warnf("No cached data will be used, no cache specified.")
+	}
+	return nil, files.LayersMetadata{}
+}
+
+func findBuildpack(md files.LayersMetadata, id string) files.BuildpackLayersMetadata {
+	for _, b := range md.Buildpacks {
+		if b.ID == id {
+			return b
+		}
+	}
+	return files.BuildpackLayersMetadata{}
+}
+
+// bpRestore restores one group buildpack.
+type bpRestore struct {
+	dir, id      string
+	image, cache files.BuildpackLayersMetadata
+}
+
+// store writes store.toml from the previous image (RES-3).
+func (b bpRestore) store() error {
+	if b.image.Store.Metadata == nil {
+		return nil
+	}
+	return writeTOML(filepath.Join(b.dir, "store.toml"), map[string]interface{}{"metadata": b.image.Store.Metadata})
+}
+
+// layers applies the matrix of CONFORMANCE LAY-2 / RES-4: launch layers from
+// the image get their metadata back unless they are build-only-not-cached;
+// cached layers come back with metadata and contents when the cache holds
+// them (launch ones only when the image agrees, or from P0.14 when the image
+// lacks them).
+func (b bpRestore) layers(ctx context.Context, vol *cache.Volume, v api.Version, layersDir string, logger *log.Logger) error {
+	for name, lm := range b.image.Layers {
+		if !lm.Launch || lm.Cache || lm.Build {
+			continue // cached ones are handled below; build+launch-not-cached never restored
+		}
+		if err := writeLayerMetadata(b.dir, name, lm.Data); err != nil {
+			return err
+		}
+	}
+	for name, cm := range b.cache.Layers {
+		if !cm.Cache {
+			continue
+		}
+		if cm.Launch {
+			im, inImage := b.image.Layers[name]
+			switch {
+			case inImage && im.Cache && im.SHA == cm.SHA:
+			case !inImage && v.Supports(api.PlatformRestorerRun):
+			default:
+				continue
+			}
+		}
+		if err := b.fromCache(ctx, vol, name, cm, layersDir, logger); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fromCache restores a cached layer's metadata and contents, verifying the
+// contents' diffID while extracting; a missing or corrupt entry is skipped
+// with a warning and leaves nothing behind (RES-5, RES-6).
+func (b bpRestore) fromCache(ctx context.Context, vol *cache.Volume, name string, cm files.BuildpackLayerMetadata, layersDir string, logger *log.Logger) error {
+	label := b.id + ":" + name
+	d, err := v1.NewHash(cm.SHA)
+	if err != nil || vol == nil || !vol.Has(d) {
+		logger.Infof("Skipping restore for layer '%s': not in cache", label)
+		return nil
+	}
+	layerDir := filepath.Join(b.dir, name)
+	if err := extractVerified(ctx, vol, d, layerDir); err != nil {
+		logger.Warnf("Skipping restore for layer '%s': %s", label, err)
+		_ = os.RemoveAll(layerDir)
+		if rerr := vol.Remove(d); rerr != nil {
+			logger.Warnf("%s", rerr)
+		}
+		return nil
+	}
+	logger.Infof("Restoring data for '%s' from cache", label)
+	return writeLayerMetadata(b.dir, name, cm.Data)
+}
+
+// extractVerified unpacks the cached blob of d into layerDir while hashing
+// the tar; a mismatch is an error (the partial contents are the caller's to
+// remove).
+func extractVerified(ctx context.Context, vol *cache.Volume, d v1.Hash, layerDir string) error {
+	rc, err := vol.Open(d)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	zr, err := gzip.NewReader(rc)
+	if err != nil {
+		return errors.Wrap(err, "reading cached layer")
+	}
+	h := sha256.New()
+	tee := io.TeeReader(zr, h)
+	if err := archive.Extract(ctx, tee, layerDir, archive.WithStripPrefix(tarPath(layerDir))); err != nil {
+		return err
+	}
+	if _, err := io.Copy(h, zr); err != nil { // the tar's end padding
+		return errors.Wrap(err, "reading cached layer")
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != d.Hex {
+		return errors.Errorf("wrong sha: cached data hashes to sha256:%s", got)
+	}
+	return nil
+}
+
+// writeLayerMetadata writes <layer>.toml with only [metadata] (never
+// [types], LAY-2).
+func writeLayerMetadata(dir, name string, data interface{}) error {
+	doc := map[string]interface{}{}
+	if data != nil {
+		doc["metadata"] = data
+	}
+	return writeTOML(filepath.Join(dir, name+".toml"), doc)
+}
+
+func writeTOML(path string, v interface{}) error {
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(v); err != nil {
+		return errors.Wrapf(err, "encoding %s", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return errors.Wrapf(err, "writing %s", path)
+	}
+	return errors.Wrapf(os.WriteFile(path, buf.Bytes(), 0o644), "writing %s", path)
+}
