@@ -180,3 +180,21 @@ func TestEXP2_ExporterInputs(t *testing.T) {
 	res = w.run("exporter", runOpts{args: []string{"-layers", w.Layers, "-run-image", "x", w.appRef}, env: env})
 	wantCode(t, "exporter -run-image", res, 3)
 }
+
+// TestTGT8_LayerMediaTypesFollowTheBase: new layers on a Docker run image
+// are Docker layers (CONFORMANCE TGT-8).
+func TestTGT8_LayerMediaTypesFollowTheBase(t *testing.T) {
+	t.Parallel()
+	w := newExportWorkspace(t)
+	wantCode(t, "exporter", w.buildAndExport(t), 0)
+	img := testutil.Pull(t, w.appRef)
+	m, err := img.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range m.Layers {
+		if l.MediaType != m.Layers[0].MediaType {
+			t.Errorf("layer %s has media type %s, base layers have %s", l.Digest, l.MediaType, m.Layers[0].MediaType)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/pkg/errors"
 )
 
@@ -85,6 +86,9 @@ func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
 
 	x := &exporter{ctx: ctx, cfg: cfg, reg: reg, logger: logger, scratch: scratch, created: created,
 		previous: previousLayers(ctx, reg, analyzed)}
+	if mt, err := base.MediaType(); err == nil && mt == types.DockerManifestSchema2 {
+		x.dockerBase = true
+	}
 	plan, lmd, err := x.planLayers(bps, md, analyzed)
 	if err != nil {
 		return ExportResult{}, err

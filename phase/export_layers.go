@@ -33,6 +33,9 @@ type exporter struct {
 	scratch  string
 	created  time.Time
 	previous map[v1.Hash]v1.Layer
+	// dockerBase: the run image has a Docker manifest, so new layers use
+	// Docker media types too.
+	dockerBase bool
 }
 
 // layerJob is one layer of the app image to produce or reuse.
@@ -285,6 +288,9 @@ func (x *exporter) reuse(j layerJob, sha string) (produced, error) {
 
 // layerMediaType keeps the base image's flavour (CONFORMANCE TGT-8).
 func (x *exporter) layerMediaType() types.MediaType {
+	if x.dockerBase {
+		return types.DockerLayer
+	}
 	return types.OCILayer
 }
 
