@@ -233,7 +233,6 @@ func TestGEN1_UnbuiltPhases_FailNotImplemented(t *testing.T) {
 		args []string
 	}{
 		{"rebaser", []string{"registry.example/app"}},
-		{"creator", []string{"registry.example/app"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.bin, func(t *testing.T) {

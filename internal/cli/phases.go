@@ -46,5 +46,5 @@ func RunRebaser(ctx context.Context, args []string, env platform.LookupEnv, stdo
 // RunCreator is the creator's front door.
 func RunCreator(ctx context.Context, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
 	return execute(ctx, command{phase: platform.Creator, verb: "create", fallback: platform.CodeGeneric,
-		run: notImplemented(platform.Creator)}, args, env, stdout, stderr)
+		run: runCreate}, args, env, stdout, stderr)
 }
