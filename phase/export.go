@@ -116,22 +116,38 @@ func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
 	if err := files.WriteReport(in.ReportPath, report); err != nil {
 		return ExportResult{Image: img}, platform.Exit(platform.CodeExport, err)
 	}
-	if vol != nil {
-		// A failed cache export does not fail a finished image (EXP-17 D).
-		if err := x.exportCache(vol, bps, plan, adds); err != nil {
+	// A failed cache export does not fail a finished image (EXP-17 D).
+	switch {
+	case in.CacheImage != "":
+		if err := x.exportCacheImage(bps, plan, adds); err != nil {
+			logger.Warnf("Failed to export cache: %s", err)
+		}
+	case vol != nil:
+		if err := x.exportVolumeCache(vol, bps, plan, adds); err != nil {
 			logger.Warnf("Failed to export cache: %s", err)
 		}
 	}
 	return ExportResult{Report: report, Image: img}, nil
 }
 
+// exportCacheImage opens the cache image and writes the new one. The image
+// cache wins over a -cache-dir given too (pack passes both).
+func (x *exporter) exportCacheImage(bps []*buildpack.Descriptor, jobs []layerJob, made []produced) error {
+	ref, err := x.reg.Parse(x.cfg.Inputs.CacheImage)
+	if err != nil {
+		return err
+	}
+	ci, warn := cache.OpenImage(x.ctx, x.reg, ref)
+	if warn != "" {
+		x.logger.Warnf("%s", warn)
+	}
+	return x.exportImageCache(ci, bps, jobs, made)
+}
+
 // exportScratch opens the volume cache, if any, and makes the directory new
 // layers are written to: inside the cache directory when there is one, so
 // that caching a layer is a hard link (CONFORMANCE CCH-6).
 func exportScratch(in platform.ExportInputs, logger *log.Logger) (*cache.Volume, string, error) {
-	if in.CacheImage != "" {
-		logger.Warnf("cache images (-cache-image) are not supported by this lifecycle yet: no cache is written")
-	}
 	var vol *cache.Volume
 	if in.CacheDir != "" && in.CacheImage == "" {
 		v, err := cache.OpenVolume(in.CacheDir)

@@ -1,6 +1,7 @@
 package phase
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -12,94 +13,138 @@ import (
 	"github.com/pkg/errors"
 )
 
-// exportCache saves every cache=true layer of the group that has contents
-// to the volume cache (CONFORMANCE CCH-1, CCH-3, CCH-6). A layer exported to
-// the image in this run is hard linked from its blob, not written again; a
-// layer whose diffID the cache already holds costs one hash pass.
-func (x *exporter) exportCache(vol *cache.Volume, bps []*buildpack.Descriptor, jobs []layerJob, made []produced) error {
-	blobs := map[string]produced{} // layer label -> blob written in this export
+// cacheStore is what the cache export needs of a volume or image cache.
+type cacheStore interface {
+	Metadata() (cache.Metadata, string)
+	Has(d v1.Hash) bool
+}
+
+var (
+	_ cacheStore = (*cache.Volume)(nil)
+	_ cacheStore = (*cache.Image)(nil)
+)
+
+// cacheItem is one cache=true layer to keep.
+type cacheItem struct {
+	diffID v1.Hash
+	// blob is a gzipped tar written in this export ("" when the store
+	// already holds the layer); layer is the same as a v1.Layer, or a layer
+	// of the previous app image.
+	blob  string
+	layer v1.Layer
+}
+
+// cacheLayers lists every cache=true layer of the group that has contents,
+// with its metadata (CONFORMANCE CCH-3, CCH-6). A layer written for the image
+// in this export is used as is; one the store holds with the same diffID
+// costs one hash pass; others are written once to the scratch directory.
+func (x *exporter) cacheLayers(store cacheStore, bps []*buildpack.Descriptor, jobs []layerJob, made []produced) ([]cacheItem, cache.Metadata, error) {
+	fromImage := map[string]produced{}
 	for i, j := range jobs {
-		if made[i].path != "" {
-			blobs[j.label] = made[i]
-		}
+		fromImage[j.label] = made[i]
 	}
-	old, warn := vol.Metadata()
+	old, warn := store.Metadata()
 	if warn != "" {
 		x.logger.Warnf("%s", warn)
 	}
+	var items []cacheItem
 	var md cache.Metadata
 	for _, bp := range bps {
-		entry, err := x.cacheBuildpack(vol, bp, old, blobs)
-		if err != nil {
-			return err
+		dir := filepath.Join(x.cfg.Inputs.LayersDir, buildpack.EscapeID(bp.Buildpack.ID))
+		entry := files.BuildpackLayersMetadata{ID: bp.Buildpack.ID, Version: bp.Buildpack.Version, Layers: map[string]files.BuildpackLayerMetadata{}}
+		oldLayers := findBuildpack(old, bp.Buildpack.ID).Layers
+		tomls, _ := filepath.Glob(filepath.Join(dir, "*.toml"))
+		for _, t := range tomls {
+			name := strings.TrimSuffix(filepath.Base(t), ".toml")
+			if name == "launch" || name == "build" || name == "store" {
+				continue
+			}
+			label := bp.Buildpack.ID + ":" + name
+			lt, err := readLayerFile(t)
+			if err != nil {
+				x.logger.Warnf("not caching layer %s: %s", label, err)
+				continue
+			}
+			if !lt.Types.Cache {
+				continue
+			}
+			layerDir := filepath.Join(dir, name)
+			if !isDir(layerDir) {
+				x.logger.Warnf("not caching layer %s: cache=true but it has no contents", label)
+				continue
+			}
+			item, err := x.cacheItem(store, label, layerDir, oldLayers[name].SHA, fromImage[label])
+			if err != nil {
+				return nil, md, err
+			}
+			items = append(items, item)
+			entry.Layers[name] = files.BuildpackLayerMetadata{SHA: item.diffID.String(), Data: lt.Metadata, Build: lt.Types.Build, Launch: lt.Types.Launch, Cache: true}
 		}
 		md.Buildpacks = append(md.Buildpacks, entry)
+	}
+	return items, md, nil
+}
+
+func (x *exporter) cacheItem(store cacheStore, label, layerDir, oldSHA string, img produced) (cacheItem, error) {
+	if img.path != "" {
+		return cacheItem{diffID: img.diffID, blob: img.path, layer: img.layer}, nil
+	}
+	spec := layers.Spec{Path: layerDir, TarPath: tarPath(layerDir), UID: x.cfg.Inputs.UID, GID: x.cfg.Inputs.GID, ModTime: normalizedTime}
+	if oldSHA != "" || img.layer != nil {
+		d := img.diffID
+		if img.layer == nil {
+			var err error
+			if d, err = layers.DiffID(x.ctx, spec); err != nil {
+				return cacheItem{}, errors.Wrapf(err, "hashing layer %s", label)
+			}
+		}
+		if store.Has(d) {
+			x.logger.Infof("Reusing cache layer '%s'", label)
+			return cacheItem{diffID: d}, nil
+		}
+	}
+	res, path, err := layers.WriteBlob(x.ctx, spec, x.scratch)
+	if err != nil {
+		return cacheItem{}, errors.Wrapf(err, "writing cache layer %s", label)
+	}
+	x.logger.Infof("Adding cache layer '%s'", label)
+	return cacheItem{diffID: res.DiffID, blob: path, layer: layers.FileLayer(path, res, x.layerMediaType())}, nil
+}
+
+// exportVolumeCache saves the cache layers to the volume cache by hard link
+// and commits its metadata (CONFORMANCE CCH-1).
+func (x *exporter) exportVolumeCache(vol *cache.Volume, bps []*buildpack.Descriptor, jobs []layerJob, made []produced) error {
+	items, md, err := x.cacheLayers(vol, bps, jobs, made)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if it.blob != "" {
+			if err := vol.Add(it.blob, it.diffID); err != nil {
+				return err
+			}
+		}
 	}
 	return vol.Commit(md)
 }
 
-func (x *exporter) cacheBuildpack(vol *cache.Volume, bp *buildpack.Descriptor, old cache.Metadata, blobs map[string]produced) (files.BuildpackLayersMetadata, error) {
-	dir := filepath.Join(x.cfg.Inputs.LayersDir, buildpack.EscapeID(bp.Buildpack.ID))
-	entry := files.BuildpackLayersMetadata{ID: bp.Buildpack.ID, Version: bp.Buildpack.Version, Layers: map[string]files.BuildpackLayerMetadata{}}
-	oldLayers := map[string]files.BuildpackLayerMetadata{}
-	for _, o := range old.Buildpacks {
-		if o.ID == bp.Buildpack.ID {
-			oldLayers = o.Layers
-		}
+// exportImageCache writes a new cache image; layers the registry has are not
+// uploaded again (CONFORMANCE CCH-2).
+func (x *exporter) exportImageCache(ci *cache.Image, bps []*buildpack.Descriptor, jobs []layerJob, made []produced) error {
+	items, md, err := x.cacheLayers(ci, bps, jobs, made)
+	if err != nil {
+		return err
 	}
-	tomls, _ := filepath.Glob(filepath.Join(dir, "*.toml"))
-	for _, t := range tomls {
-		name := strings.TrimSuffix(filepath.Base(t), ".toml")
-		if name == "launch" || name == "build" || name == "store" {
-			continue
-		}
-		lt, err := readLayerFile(t)
-		if err != nil || !lt.Types.Cache {
-			if err != nil {
-				x.logger.Warnf("not caching layer %s:%s: %s", bp.Buildpack.ID, name, err)
+	var ls []v1.Layer
+	for _, it := range items {
+		l := it.layer
+		if l == nil {
+			var ok bool
+			if l, ok = ci.Layer(it.diffID); !ok {
+				return fmt.Errorf("cache layer %s vanished", it.diffID)
 			}
-			continue
 		}
-		label := bp.Buildpack.ID + ":" + name
-		layerDir := filepath.Join(dir, name)
-		if !isDir(layerDir) {
-			x.logger.Warnf("not caching layer %s: cache=true but it has no contents", label)
-			continue
-		}
-		d, err := x.cacheLayer(vol, label, layerDir, oldLayers[name].SHA, blobs[label])
-		if err != nil {
-			return entry, err
-		}
-		entry.Layers[name] = files.BuildpackLayerMetadata{SHA: d.String(), Data: lt.Metadata, Build: lt.Types.Build, Launch: lt.Types.Launch, Cache: true}
+		ls = append(ls, l)
 	}
-	return entry, nil
-}
-
-// cacheLayer stores one layer and returns its diffID.
-func (x *exporter) cacheLayer(vol *cache.Volume, label, layerDir, oldSHA string, blob produced) (v1.Hash, error) {
-	spec := layers.Spec{Path: layerDir, TarPath: tarPath(layerDir), UID: x.cfg.Inputs.UID, GID: x.cfg.Inputs.GID, ModTime: normalizedTime}
-	if blob.path != "" {
-		return blob.diffID, vol.Add(blob.path, blob.diffID)
-	}
-	if oldSHA != "" {
-		d, err := layers.DiffID(x.ctx, spec)
-		if err != nil {
-			return v1.Hash{}, errors.Wrapf(err, "hashing layer %s", label)
-		}
-		if d.String() == oldSHA && vol.Has(d) {
-			x.logger.Infof("Reusing cache layer '%s'", label)
-			return d, nil
-		}
-	}
-	staging, err := vol.StagingDir()
-	if err != nil {
-		return v1.Hash{}, err
-	}
-	defer vol.Discard(staging)
-	res, path, err := layers.WriteBlob(x.ctx, spec, staging)
-	if err != nil {
-		return v1.Hash{}, errors.Wrapf(err, "writing cache layer %s", label)
-	}
-	x.logger.Infof("Adding cache layer '%s'", label)
-	return res.DiffID, vol.Add(path, res.DiffID)
+	return ci.Save(x.ctx, ls, md)
 }
