@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cnb-lifecycle/lifecycle/internal/testutil"
 )
 
 // cacheWorkspace adds a cache directory and a buildpack with a cache-only
@@ -124,4 +126,42 @@ func TestRES2_NoCache(t *testing.T) {
 	wantContains(t, "restorer stderr", res.stderr, "No analyzed metadata found")
 	res = w.run("restorer", runOpts{args: []string{"-layers", w.Layers, "-group", filepath.Join(w.Root, "missing.toml")}, env: env})
 	wantCode(t, "restorer with a missing group", res, 1)
+}
+
+// TestCCH2_CacheImageRoundTrip: the exporter writes the cache as an image
+// in the registry, labelled with its metadata; the next build restores from
+// it (CONFORMANCE CCH-2, RES-4, RES-5).
+func TestCCH2_CacheImageRoundTrip(t *testing.T) {
+	t.Parallel()
+	w, _ := newCacheWorkspace(t)
+	cacheRef := sharedRegistry(t).Ref(registryRepo(t, "cache") + ":latest")
+	env := []string{"CNB_PLATFORM_API=0.13"}
+	cycle := func() (restore, export result) {
+		t.Helper()
+		wantCode(t, "analyzer", w.run("analyzer", runOpts{args: []string{"-layers", w.Layers, "-run-image", w.runRef, "-cache-image", cacheRef, w.appRef}, env: env}), 0)
+		wantCode(t, "detector", w.detect("0.13", nil), 0)
+		restore = w.run("restorer", runOpts{args: []string{"-layers", w.Layers, "-cache-image", cacheRef}, env: env})
+		wantCode(t, "restorer", restore, 0)
+		wantCode(t, "builder", w.build("0.13", nil), 0)
+		export = w.run("exporter", runOpts{args: []string{"-layers", w.Layers, "-app", w.App, "-cache-image", cacheRef,
+			"-launcher", filepath.Join(binDir, "launcher"), w.appRef}, env: env})
+		wantCode(t, "exporter", export, 0)
+		return restore, export
+	}
+	cycle()
+	img := testutil.Pull(t, cacheRef)
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantContains(t, "cache image label", cf.Config.Labels["io.buildpacks.lifecycle.cache.metadata"], `"key":"example/deps"`)
+	if ls, _ := img.Layers(); len(ls) != 2 {
+		t.Errorf("cache image has %d layers, want 2 (deps, runtime)", len(ls))
+	}
+	w.freshLayers(t)
+	restore, export := cycle()
+	wantContains(t, "restorer stdout", restore.stdout, "Restoring data for 'example/deps:deps' from cache")
+	wantContains(t, "second export", export.stdout, "Reusing cache layer 'example/deps:deps'")
+	restored := w.readFile(w.buildRecord("example/deps") + ".restored")
+	wantContains(t, "layers found by the build", restored, "restored-deps")
 }

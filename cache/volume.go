@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"os"
@@ -70,6 +71,30 @@ func (v *Volume) Has(d v1.Hash) bool {
 func (v *Volume) Open(d v1.Hash) (io.ReadCloser, error) {
 	f, err := os.Open(v.BlobPath(d))
 	return f, errors.Wrapf(err, "opening cached layer %s", d)
+}
+
+// Uncompressed opens the uncompressed tar of diffID d.
+func (v *Volume) Uncompressed(d v1.Hash) (io.ReadCloser, error) {
+	f, err := v.Open(d)
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, errors.Wrapf(err, "reading cached layer %s", d)
+	}
+	return gzipReadCloser{Reader: zr, file: f}, nil
+}
+
+type gzipReadCloser struct {
+	*gzip.Reader
+	file io.Closer
+}
+
+func (g gzipReadCloser) Close() error {
+	g.Reader.Close()
+	return g.file.Close()
 }
 
 // Add stores the gzipped tar at path as the blob of diffID d: by hard link

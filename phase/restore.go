@@ -2,7 +2,6 @@ package phase
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +14,7 @@ import (
 	"github.com/cnb-lifecycle/lifecycle/archive"
 	"github.com/cnb-lifecycle/lifecycle/buildpack"
 	"github.com/cnb-lifecycle/lifecycle/cache"
+	"github.com/cnb-lifecycle/lifecycle/image"
 	"github.com/cnb-lifecycle/lifecycle/log"
 	"github.com/cnb-lifecycle/lifecycle/platform"
 	"github.com/cnb-lifecycle/lifecycle/platform/files"
@@ -27,6 +27,8 @@ type RestoreConfig struct {
 	Inputs      platform.RestoreInputs
 	PlatformAPI api.Version
 	Logger      *log.Logger
+	// Registry reaches a cache image.
+	Registry image.Registry
 }
 
 // Restore runs the restorer (platform.md "restorer"; CONFORMANCE RES-1..6,
@@ -54,7 +56,7 @@ func Restore(ctx context.Context, cfg RestoreConfig) error {
 	default:
 		previous = a.Metadata
 	}
-	vol, cached := openCache(in, logger)
+	vol, cached := openCache(ctx, in, cfg.Registry, logger)
 	for _, e := range gf.Group {
 		bp := bpRestore{dir: filepath.Join(in.LayersDir, buildpack.EscapeID(e.ID)), id: e.ID,
 			image: findBuildpack(previous, e.ID), cache: findBuildpack(cached, e.ID)}
@@ -71,25 +73,56 @@ func Restore(ctx context.Context, cfg RestoreConfig) error {
 	return nil
 }
 
-func openCache(in platform.RestoreInputs, logger *log.Logger) (*cache.Volume, files.LayersMetadata) {
+// restoreSource is a cache the restorer reads layers from.
+type restoreSource interface {
+	Metadata() (files.LayersMetadata, string)
+	Has(d v1.Hash) bool
+	Uncompressed(d v1.Hash) (io.ReadCloser, error)
+}
+
+// remover is a cache that can drop an entry found corrupt.
+type remover interface {
+	Remove(d v1.Hash) error
+}
+
+var (
+	_ restoreSource = (*cache.Volume)(nil)
+	_ restoreSource = (*cache.Image)(nil)
+	_ remover       = (*cache.Volume)(nil)
+)
+
+// openCache opens -cache-image (which wins, CONFORMANCE RES-2) or
+// -cache-dir; without either, cached data is not used.
+func openCache(ctx context.Context, in platform.RestoreInputs, reg image.Registry, logger *log.Logger) (restoreSource, files.LayersMetadata) {
+	var src restoreSource
 	switch {
 	case in.CacheImage != "":
-		logger.Warnf("cache images (-cache-image) are not supported by this lifecycle yet: no cached data will be used")
+		ref, err := reg.Parse(in.CacheImage)
+		if err != nil {
+			logger.Warnf("No cached data will be used: -cache-image: %s", err)
+			return nil, files.LayersMetadata{}
+		}
+		ci, warn := cache.OpenImage(ctx, reg, ref)
+		if warn != "" {
+			logger.Warnf("%s", warn)
+		}
+		src = ci
 	case in.CacheDir != "":
 		vol, err := cache.OpenVolume(in.CacheDir)
 		if err != nil {
 			logger.Warnf("No cached data will be used: %s", err)
 			return nil, files.LayersMetadata{}
 		}
-		md, warn := vol.Metadata()
-		if warn != "" {
-			logger.Warnf("%s", warn)
-		}
-		return vol, md
+		src = vol
 	default:
 		logger.Warnf("No cached data will be used, no cache specified.")
+		return nil, files.LayersMetadata{}
 	}
-	return nil, files.LayersMetadata{}
+	md, warn := src.Metadata()
+	if warn != "" {
+		logger.Warnf("%s", warn)
+	}
+	return src, md
 }
 
 func findBuildpack(md files.LayersMetadata, id string) files.BuildpackLayersMetadata {
@@ -120,7 +153,7 @@ func (b bpRestore) store() error {
 // cached layers come back with metadata and contents when the cache holds
 // them (launch ones only when the image agrees, or from P0.14 when the image
 // lacks them).
-func (b bpRestore) layers(ctx context.Context, vol *cache.Volume, v api.Version, layersDir string, logger *log.Logger) error {
+func (b bpRestore) layers(ctx context.Context, vol restoreSource, v api.Version, layersDir string, logger *log.Logger) error {
 	for name, lm := range b.image.Layers {
 		if !lm.Launch || lm.Cache || lm.Build {
 			continue // cached ones are handled below; build+launch-not-cached never restored
@@ -152,7 +185,7 @@ func (b bpRestore) layers(ctx context.Context, vol *cache.Volume, v api.Version,
 // fromCache restores a cached layer's metadata and contents, verifying the
 // contents' diffID while extracting; a missing or corrupt entry is skipped
 // with a warning and leaves nothing behind (RES-5, RES-6).
-func (b bpRestore) fromCache(ctx context.Context, vol *cache.Volume, name string, cm files.BuildpackLayerMetadata, layersDir string, logger *log.Logger) error {
+func (b bpRestore) fromCache(ctx context.Context, vol restoreSource, name string, cm files.BuildpackLayerMetadata, layersDir string, logger *log.Logger) error {
 	label := b.id + ":" + name
 	d, err := v1.NewHash(cm.SHA)
 	if err != nil || vol == nil || !vol.Has(d) {
@@ -163,8 +196,10 @@ func (b bpRestore) fromCache(ctx context.Context, vol *cache.Volume, name string
 	if err := extractVerified(ctx, vol, d, layerDir); err != nil {
 		logger.Warnf("Skipping restore for layer '%s': %s", label, err)
 		_ = os.RemoveAll(layerDir)
-		if rerr := vol.Remove(d); rerr != nil {
-			logger.Warnf("%s", rerr)
+		if r, ok := vol.(remover); ok {
+			if rerr := r.Remove(d); rerr != nil {
+				logger.Warnf("%s", rerr)
+			}
 		}
 		return nil
 	}
@@ -175,22 +210,18 @@ func (b bpRestore) fromCache(ctx context.Context, vol *cache.Volume, name string
 // extractVerified unpacks the cached blob of d into layerDir while hashing
 // the tar; a mismatch is an error (the partial contents are the caller's to
 // remove).
-func extractVerified(ctx context.Context, vol *cache.Volume, d v1.Hash, layerDir string) error {
-	rc, err := vol.Open(d)
+func extractVerified(ctx context.Context, src restoreSource, d v1.Hash, layerDir string) error {
+	rc, err := src.Uncompressed(d)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	zr, err := gzip.NewReader(rc)
-	if err != nil {
-		return errors.Wrap(err, "reading cached layer")
-	}
 	h := sha256.New()
-	tee := io.TeeReader(zr, h)
+	tee := io.TeeReader(rc, h)
 	if err := archive.Extract(ctx, tee, layerDir, archive.WithStripPrefix(tarPath(layerDir))); err != nil {
 		return err
 	}
-	if _, err := io.Copy(h, zr); err != nil { // the tar's end padding
+	if _, err := io.Copy(h, rc); err != nil { // the tar's end padding
 		return errors.Wrap(err, "reading cached layer")
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != d.Hex {

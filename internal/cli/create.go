@@ -46,7 +46,7 @@ func runCreate(ctx context.Context, s *Session) error {
 	}
 	if !in.SkipRestore {
 		log.Phase("RESTORING")
-		if err := phase.Restore(ctx, phase.RestoreConfig{Inputs: in.Restore, PlatformAPI: s.API, Logger: log}); err != nil {
+		if err := phase.Restore(ctx, phase.RestoreConfig{Inputs: in.Restore, PlatformAPI: s.API, Logger: log, Registry: reg}); err != nil {
 			return err
 		}
 	}

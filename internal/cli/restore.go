@@ -17,8 +17,12 @@ func runRestore(ctx context.Context, s *Session) error {
 			return err
 		}
 	}
+	reg, err := registry(ctx, s, in.Insecure, in.CacheImage)
+	if err != nil {
+		return err
+	}
 	if err := handOver(in.UID, in.GID, in.LayersDir, in.CacheDir); err != nil {
 		return err
 	}
-	return phase.Restore(ctx, phase.RestoreConfig{Inputs: in, PlatformAPI: s.API, Logger: s.Logger})
+	return phase.Restore(ctx, phase.RestoreConfig{Inputs: in, PlatformAPI: s.API, Logger: s.Logger, Registry: reg})
 }
