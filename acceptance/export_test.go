@@ -1,6 +1,7 @@
 package acceptance
 
 import (
+	"archive/tar"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/cnb-lifecycle/lifecycle/internal/testutil"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 )
 
@@ -197,4 +199,68 @@ func TestTGT8_LayerMediaTypesFollowTheBase(t *testing.T) {
 			t.Errorf("layer %s has media type %s, base layers have %s", l.Digest, l.MediaType, m.Layers[0].MediaType)
 		}
 	}
+}
+
+// TestEXP5_AppSlices: each slice of launch.toml becomes its own layer, in
+// order, files matched by an earlier slice excluded; an empty slice gets no
+// layer; the rest of the app follows (CONFORMANCE EXP-5, LBL-2 app).
+func TestEXP5_AppSlices(t *testing.T) {
+	t.Parallel()
+	w := newExportWorkspace(t)
+	w.write(filepath.Join(w.App, "static", "a.css"), "css")
+	w.write(filepath.Join(w.App, "static", "b.js"), "js")
+	w.write(filepath.Join(w.App, "lib", "x.jar"), "jar")
+	w.addBuild(bbp{id: "example/slicer", api: "0.10", script: `
+cat > "$L/launch.toml" <<'T'
+[[slices]]
+paths = ["static/*.css"]
+[[slices]]
+paths = ["nothing/*"]
+[[slices]]
+paths = ["static", "lib/*.jar"]
+T
+`})
+	w.setOrder([]ref{r("example/slicer"), r("example/web")})
+	wantCode(t, "exporter", w.buildAndExport(t), 0)
+	img := testutil.Pull(t, w.appRef)
+	cf, _ := img.ConfigFile()
+	var lmd struct {
+		App []struct{ SHA string } `json:"app"`
+	}
+	if err := json.Unmarshal([]byte(cf.Config.Labels["io.buildpacks.lifecycle.metadata"]), &lmd); err != nil {
+		t.Fatal(err)
+	}
+	if len(lmd.App) != 3 {
+		t.Fatalf("app layers = %d, want 3 (css slice, static+jar slice, the rest; the empty slice has none)", len(lmd.App))
+	}
+	files := func(sha string) []string {
+		h, err := v1.NewHash(sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := img.LayerByDiffID(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		var out []string
+		tr := tar.NewReader(rc)
+		for {
+			hdr, err := tr.Next()
+			if err != nil {
+				break
+			}
+			if hdr.Typeflag == tar.TypeReg {
+				out = append(out, strings.TrimPrefix(hdr.Name, strings.TrimPrefix(w.App, "/")+"/"))
+			}
+		}
+		return out
+	}
+	wantEqual(t, "slice 1 files", files(lmd.App[0].SHA), []string{"static/a.css"})
+	wantEqual(t, "slice 3 files", files(lmd.App[1].SHA), []string{"lib/x.jar", "static/b.js"})
+	wantEqual(t, "rest of the app", files(lmd.App[2].SHA), []string{"index.txt"})
 }

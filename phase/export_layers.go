@@ -81,10 +81,11 @@ func (x *exporter) planLayers(bps []*buildpack.Descriptor, md launch.Metadata, a
 		jobs = append(jobs, layerJob{label: "sbom", history: "Software Bill-of-Materials", spec: owned(sbomDir, tarPath(sbomDir)),
 			previousSHA: prev.SBOM.SHA, record: func(m *files.LayersMetadata, d v1.Hash) { m.SBOM.SHA = d.String() }})
 	}
-	jobs = append(jobs, layerJob{label: "app", history: "Application Layer", spec: owned(in.AppDir, tarPath(in.AppDir)),
-		previousSHA: firstSHA(prev.App), record: func(m *files.LayersMetadata, d v1.Hash) {
-			m.App = append(m.App, files.LayerMetadata{SHA: d.String()})
-		}})
+	appJobs, err := x.appLayers(md, prev, owned)
+	if err != nil {
+		return nil, lmd, err
+	}
+	jobs = append(jobs, appJobs...)
 	root := layers.Spec{UID: 0, GID: 0, ModTime: normalizedTime}
 	launcherSpec := root
 	launcherSpec.Path, launcherSpec.TarPath = in.LauncherPath, "/cnb/lifecycle/launcher"
@@ -104,6 +105,48 @@ func (x *exporter) planLayers(bps []*buildpack.Descriptor, md launch.Metadata, a
 			previousSHA: prev.ProcessTypes.SHA, record: func(m *files.LayersMetadata, d v1.Hash) { m.ProcessTypes.SHA = d.String() }})
 	}
 	return jobs, lmd, nil
+}
+
+// appLayers is one layer per non-empty slice, in order, then one with the
+// rest of the app (CONFORMANCE EXP-5; an empty slice gets no layer).
+func (x *exporter) appLayers(md launch.Metadata, prev files.LayersMetadata, owned func(dir, tarPath string) layers.Spec) ([]layerJob, error) {
+	appDir := x.cfg.Inputs.AppDir
+	record := func(m *files.LayersMetadata, d v1.Hash) { m.App = append(m.App, files.LayerMetadata{SHA: d.String()}) }
+	prevSHA := func(i int) string {
+		if i < len(prev.App) {
+			return prev.App[i].SHA
+		}
+		return ""
+	}
+	if len(md.Slices) == 0 {
+		return []layerJob{{label: "app", history: "Application Layer", spec: owned(appDir, tarPath(appDir)), previousSHA: prevSHA(0), record: record}}, nil
+	}
+	assign, counts, err := appSlices(appDir, md.Slices, x.logger)
+	if err != nil {
+		return nil, platform.Exit(platform.CodeExport, err)
+	}
+	sliceOf := func(rel string) int {
+		if v, ok := assign[rel]; ok {
+			return v
+		}
+		return -1
+	}
+	var jobs []layerJob
+	for i, n := range counts {
+		if n == 0 {
+			x.logger.Debugf("slice %d matches no files: no layer", i+1)
+			continue
+		}
+		idx := i
+		spec := owned(appDir, tarPath(appDir))
+		spec.Include = func(rel string, _ os.FileInfo) bool { return sliceOf(rel) == idx }
+		jobs = append(jobs, layerJob{label: fmt.Sprintf("slice %d", i+1), history: fmt.Sprintf("Application Slice: %d", i+1),
+			spec: spec, previousSHA: prevSHA(len(jobs)), record: record})
+	}
+	spec := owned(appDir, tarPath(appDir))
+	spec.Include = func(rel string, _ os.FileInfo) bool { return rel == "." || sliceOf(rel) == -1 }
+	jobs = append(jobs, layerJob{label: "app", history: "Application Layer", spec: spec, previousSHA: prevSHA(len(jobs)), record: record})
+	return jobs, nil
 }
 
 // buildpackLayers plans one buildpack's launch layers in name order and
@@ -301,9 +344,3 @@ func isDir(p string) bool {
 
 func tarPath(abs string) string { return filepath.ToSlash(abs) }
 
-func firstSHA(ls []files.LayerMetadata) string {
-	if len(ls) == 0 {
-		return ""
-	}
-	return ls[len(ls)-1].SHA
-}
