@@ -343,4 +343,3 @@ func isDir(p string) bool {
 }
 
 func tarPath(abs string) string { return filepath.ToSlash(abs) }
-
