@@ -165,3 +165,18 @@ func TestCCH2_CacheImageRoundTrip(t *testing.T) {
 	restored := w.readFile(w.buildRecord("example/deps") + ".restored")
 	wantContains(t, "layers found by the build", restored, "restored-deps")
 }
+
+// TestEXP17_ParallelCacheExport: with -parallel the cache is written beside
+// the image, with the same result (CONFORMANCE EXP-17).
+func TestEXP17_ParallelCacheExport(t *testing.T) {
+	t.Parallel()
+	w, cacheDir := newCacheWorkspace(t)
+	env := []string{"CNB_PLATFORM_API=0.13"}
+	wantCode(t, "analyzer", w.run("analyzer", runOpts{args: []string{"-layers", w.Layers, "-run-image", w.runRef, w.appRef}, env: env}), 0)
+	wantCode(t, "detector", w.detect("0.13", nil), 0)
+	wantCode(t, "builder", w.build("0.13", nil), 0)
+	res := w.run("exporter", runOpts{args: []string{"-layers", w.Layers, "-app", w.App, "-cache-dir", cacheDir, "-parallel",
+		"-launcher", filepath.Join(binDir, "launcher"), w.appRef}, env: env})
+	wantCode(t, "exporter -parallel", res, 0)
+	wantContains(t, "cache metadata", w.readFile(filepath.Join(cacheDir, "metadata.json")), `"key":"example/deps"`)
+}

@@ -109,23 +109,39 @@ func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
 	if err != nil {
 		return ExportResult{}, err
 	}
+	// The cache is written after the image, or beside it with -parallel
+	// (CONFORMANCE EXP-17). A failed cache export does not fail a finished
+	// image (EXP-17 D).
+	saveCache := func() {
+		var err error
+		switch {
+		case in.CacheImage != "":
+			err = x.exportCacheImage(bps, plan, adds)
+		case vol != nil:
+			err = x.exportVolumeCache(vol, bps, plan, adds)
+		default:
+			return
+		}
+		if err != nil {
+			logger.Warnf("Failed to export cache: %s", err)
+		}
+	}
+	cacheDone := make(chan struct{})
+	if in.Parallel {
+		go func() { defer close(cacheDone); saveCache() }()
+	}
 	report, err := x.write(img, refs)
+	if in.Parallel {
+		<-cacheDone
+	}
 	if err != nil {
 		return ExportResult{Image: img}, err
 	}
 	if err := files.WriteReport(in.ReportPath, report); err != nil {
 		return ExportResult{Image: img}, platform.Exit(platform.CodeExport, err)
 	}
-	// A failed cache export does not fail a finished image (EXP-17 D).
-	switch {
-	case in.CacheImage != "":
-		if err := x.exportCacheImage(bps, plan, adds); err != nil {
-			logger.Warnf("Failed to export cache: %s", err)
-		}
-	case vol != nil:
-		if err := x.exportVolumeCache(vol, bps, plan, adds); err != nil {
-			logger.Warnf("Failed to export cache: %s", err)
-		}
+	if !in.Parallel {
+		saveCache()
 	}
 	return ExportResult{Report: report, Image: img}, nil
 }
