@@ -180,3 +180,41 @@ func TestEXP17_ParallelCacheExport(t *testing.T) {
 	wantCode(t, "exporter -parallel", res, 0)
 	wantContains(t, "cache metadata", w.readFile(filepath.Join(cacheDir, "metadata.json")), `"key":"example/deps"`)
 }
+
+// TestRES7_SBOMsComeBack: per-layer SBOMs of a launch layer come back from
+// the previous image (analyzer, ANA-9) and of a cache layer from the cache
+// (RES-7), next to the restored layer metadata; <layers>/sbom is gone after
+// the restorer.
+func TestRES7_SBOMsComeBack(t *testing.T) {
+	t.Parallel()
+	w, cacheDir := newCacheWorkspace(t)
+	w.addBuild(bbp{id: "example/deps", api: "0.10", info: `  sbom-formats = ["application/vnd.cyclonedx+json"]`, script: `
+for l in deps runtime; do
+  if [ -f "$L/$l.sbom.cdx.json" ]; then echo "sbom-$l" >> "$rec.restored"; fi
+done
+rm -rf "$L/deps" "$L/runtime"
+layer deps cache build
+put deps/marker 'deps'
+put deps.sbom.cdx.json '{"deps":true}'
+layer runtime cache launch
+put runtime/marker 'runtime'
+put runtime.sbom.cdx.json '{"runtime":true}'
+`})
+	w.cycle(t, cacheDir)
+	w.freshLayers(t)
+	env := []string{"CNB_PLATFORM_API=0.12"}
+	wantCode(t, "analyzer", w.run("analyzer", runOpts{args: []string{"-layers", w.Layers, "-run-image", w.runRef, w.appRef}, env: env}), 0)
+	if !exists(filepath.Join(w.Layers, "sbom", "launch", "example_deps", "runtime", "sbom.cdx.json")) {
+		t.Error("the analyzer did not restore the previous image's SBOM layer (ANA-9)")
+	}
+	wantCode(t, "detector", w.detect("0.12", nil), 0)
+	wantCode(t, "restorer", w.run("restorer", runOpts{args: []string{"-layers", w.Layers, "-cache-dir", cacheDir}, env: env}), 0)
+	for _, f := range []string{"deps.sbom.cdx.json", "runtime.sbom.cdx.json"} {
+		if !exists(filepath.Join(w.Layers, "example_deps", f)) {
+			t.Errorf("%s not restored next to its layer (RES-7)", f)
+		}
+	}
+	if exists(filepath.Join(w.Layers, "sbom")) {
+		t.Error("<layers>/sbom still exists after the restorer (RES-7)")
+	}
+}

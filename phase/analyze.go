@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 
 	"github.com/cnb-lifecycle/lifecycle/api"
+	"github.com/cnb-lifecycle/lifecycle/archive"
 	"github.com/cnb-lifecycle/lifecycle/image"
 	"github.com/cnb-lifecycle/lifecycle/log"
 	"github.com/cnb-lifecycle/lifecycle/platform"
@@ -54,6 +56,9 @@ func Analyze(ctx context.Context, cfg AnalyzeConfig) (files.Analyzed, error) {
 	var out files.Analyzed
 	if refs.previous != nil {
 		out.Image, out.Metadata = previousImage(ctx, reg, refs.previous, cfg.Logger)
+	}
+	if out.Image != nil && out.Metadata.SBOM.SHA != "" && !in.SkipLayers && v.Supports(api.PlatformSBOM) {
+		restoreSBOMLayer(ctx, reg, out.Image.Reference, out.Metadata.SBOM.SHA, in.LayersDir, cfg.Logger)
 	}
 	run, err := reg.Image(ctx, runRef)
 	if err != nil {
@@ -255,4 +260,41 @@ func runCandidates(in platform.AnalyzeInputs, v api.Version) ([]string, string, 
 		return nil, in.StackPath, nil
 	}
 	return append([]string{st.RunImage.Image}, st.RunImage.Mirrors...), in.StackPath, nil
+}
+
+// restoreSBOMLayer unpacks the previous image's SBOM layer into
+// <layers>/sbom/launch so that the restorer can hand per-layer SBOMs back to
+// buildpacks (CONFORMANCE ANA-9). Failure is a warning: SBOMs are rebuilt.
+func restoreSBOMLayer(ctx context.Context, reg image.Registry, ref, sha string, layersDir string, logger *log.Logger) {
+	warn := func(err error) { logger.Warnf("Not restoring the SBOM layer of the previous image: %s", err) }
+	r, err := reg.Parse(ref)
+	if err != nil {
+		warn(err)
+		return
+	}
+	img, err := reg.Image(ctx, r)
+	if err != nil {
+		warn(err)
+		return
+	}
+	h, err := v1.NewHash(sha)
+	if err != nil {
+		warn(err)
+		return
+	}
+	l, err := img.LayerByDiffID(h)
+	if err != nil {
+		warn(err)
+		return
+	}
+	rc, err := l.Uncompressed()
+	if err != nil {
+		warn(err)
+		return
+	}
+	defer rc.Close()
+	dest := filepath.Join(layersDir, "sbom", "launch")
+	if err := archive.Extract(ctx, rc, dest, archive.WithStripPrefix(filepath.ToSlash(dest))); err != nil {
+		warn(err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cnb-lifecycle/lifecycle/api"
 	"github.com/cnb-lifecycle/lifecycle/buildpack"
 	"github.com/cnb-lifecycle/lifecycle/cache"
 	"github.com/cnb-lifecycle/lifecycle/layers"
@@ -81,6 +82,15 @@ func (x *exporter) cacheLayers(store cacheStore, bps []*buildpack.Descriptor, jo
 			entry.Layers[name] = files.BuildpackLayerMetadata{SHA: item.diffID.String(), Data: lt.Metadata, Build: lt.Types.Build, Launch: lt.Types.Launch, Cache: true}
 		}
 		md.Buildpacks = append(md.Buildpacks, entry)
+	}
+	// The SBOMs of cached layers travel with the cache (CONFORMANCE SBOM-3).
+	if sbomDir := filepath.Join(x.cfg.Inputs.LayersDir, "sbom", "cache"); x.cfg.PlatformAPI.Supports(api.PlatformSBOM) && isDir(sbomDir) {
+		item, err := x.cacheItem(store, "sbom", sbomDir, old.SBOM.SHA, produced{})
+		if err != nil {
+			return nil, md, err
+		}
+		items = append(items, item)
+		md.SBOM.SHA = item.diffID.String()
 	}
 	return items, md, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 	"github.com/cnb-lifecycle/lifecycle/api"
@@ -57,6 +58,15 @@ func Restore(ctx context.Context, cfg RestoreConfig) error {
 		previous = a.Metadata
 	}
 	vol, cached := openCache(ctx, in, cfg.Registry, logger)
+	sbomDir := filepath.Join(in.LayersDir, "sbom")
+	if vol != nil && cached.SBOM.SHA != "" && !in.SkipLayers && v.Supports(api.PlatformSBOM) {
+		if d, err := v1.NewHash(cached.SBOM.SHA); err == nil && vol.Has(d) {
+			if err := extractVerified(ctx, vol, d, filepath.Join(sbomDir, "cache")); err != nil {
+				logger.Warnf("Not restoring cached SBOMs: %s", err)
+			}
+		}
+	}
+	defer os.RemoveAll(sbomDir) // RES-7: buildpacks get their SBOMs next to their layers
 	for _, e := range gf.Group {
 		bp := bpRestore{dir: filepath.Join(in.LayersDir, buildpack.EscapeID(e.ID)), id: e.ID,
 			image: findBuildpack(previous, e.ID), cache: findBuildpack(cached, e.ID)}
@@ -68,6 +78,40 @@ func Restore(ctx context.Context, cfg RestoreConfig) error {
 		}
 		if err := bp.layers(ctx, vol, v, in.LayersDir, logger); err != nil {
 			return platform.Exit(platform.CodeRestore, err)
+		}
+		if err := bp.sboms(sbomDir, e.ID); err != nil {
+			return platform.Exit(platform.CodeRestore, err)
+		}
+	}
+	return nil
+}
+
+// sboms copies <layers>/sbom/{cache,launch}/<bp>/<layer>/sbom.<ext> to
+// <layers>/<bp>/<layer>.sbom.<ext> for the buildpack's restored layers
+// (CONFORMANCE RES-7).
+func (b bpRestore) sboms(sbomDir, id string) error {
+	for _, kind := range []string{"cache", "launch"} {
+		base := filepath.Join(sbomDir, kind, buildpack.EscapeID(id))
+		layerDirs, _ := os.ReadDir(base)
+		for _, ld := range layerDirs {
+			if !ld.IsDir() {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(b.dir, ld.Name()+".toml")); err != nil {
+				continue // the layer's metadata was not restored
+			}
+			found, _ := filepath.Glob(filepath.Join(base, ld.Name(), "sbom.*"))
+			for _, f := range found {
+				ext := strings.TrimPrefix(filepath.Base(f), "sbom.")
+				data, err := os.ReadFile(f)
+				if err != nil {
+					return errors.Wrapf(err, "reading %s", f)
+				}
+				dst := filepath.Join(b.dir, ld.Name()+".sbom."+ext)
+				if err := os.WriteFile(dst, data, 0o644); err != nil {
+					return errors.Wrapf(err, "writing %s", dst)
+				}
+			}
 		}
 	}
 	return nil
