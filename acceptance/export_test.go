@@ -264,3 +264,30 @@ T
 	wantEqual(t, "slice 3 files", files(lmd.App[1].SHA), []string{"lib/x.jar", "static/b.js"})
 	wantEqual(t, "rest of the app", files(lmd.App[2].SHA), []string{"index.txt"})
 }
+
+// TestEXP16_LauncherSBOM: the launcher's SBOM from -launcher-sbom lands in
+// the image's SBOM layer (P0.11+, CONFORMANCE EXP-16, SBOM-1).
+func TestEXP16_LauncherSBOM(t *testing.T) {
+	t.Parallel()
+	w := newExportWorkspace(t)
+	sbomDir := filepath.Join(w.Root, "lifecycle-sbom")
+	w.write(filepath.Join(sbomDir, "launcher.sbom.cdx.json"), `{"launcher":true}`)
+	w.write(filepath.Join(sbomDir, "lifecycle.sbom.cdx.json"), `{"lifecycle":true}`)
+	wantCode(t, "exporter", w.buildAndExport(t, "-launcher-sbom", sbomDir), 0)
+	got := w.readFile(filepath.Join(w.Layers, "sbom", "launch", "buildpacksio_lifecycle", "launcher", "sbom.cdx.json"))
+	if got != `{"launcher":true}` {
+		t.Errorf("launcher SBOM = %q", got)
+	}
+	if !exists(filepath.Join(w.Layers, "sbom", "build", "buildpacksio_lifecycle", "sbom.cdx.json")) {
+		t.Error("lifecycle SBOM not copied to <layers>/sbom/build")
+	}
+	img := testutil.Pull(t, w.appRef)
+	cf, _ := img.ConfigFile()
+	var lmd struct {
+		SBOM struct{ SHA string } `json:"sbom"`
+	}
+	json.Unmarshal([]byte(cf.Config.Labels["io.buildpacks.lifecycle.metadata"]), &lmd)
+	if lmd.SBOM.SHA == "" {
+		t.Error("no SBOM layer in the image's lifecycle metadata (SBOM-1)")
+	}
+}

@@ -3,6 +3,7 @@ package phase
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -86,6 +87,9 @@ func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
 
 	x := &exporter{ctx: ctx, cfg: cfg, reg: reg, logger: logger, scratch: scratch, created: created,
 		previous: previousLayers(ctx, reg, analyzed)}
+	if cfg.PlatformAPI.Supports(api.PlatformLauncherSBOM) {
+		copyLifecycleSBOMs(in, logger)
+	}
 	if mt, err := base.MediaType(); err == nil && mt == types.DockerManifestSchema2 {
 		x.dockerBase = true
 	}
@@ -321,4 +325,35 @@ func previousLayers(ctx context.Context, reg image.Registry, a files.Analyzed) m
 		}
 	}
 	return out
+}
+
+// copyLifecycleSBOMs puts the lifecycle's own SBOMs where the SBOM layers
+// pick them up (P0.11+, CONFORMANCE EXP-16): launcher.sbom.<ext> from the
+// -launcher-sbom directory into <layers>/sbom/launch/buildpacksio_lifecycle/
+// launcher/, lifecycle.sbom.<ext> into <layers>/sbom/build/
+// buildpacksio_lifecycle/. Missing files are only a warning.
+func copyLifecycleSBOMs(in platform.ExportInputs, logger *log.Logger) {
+	copied := 0
+	for _, c := range []struct{ prefix, dest string }{
+		{"launcher", filepath.Join(in.LayersDir, "sbom", "launch", "buildpacksio_lifecycle", "launcher")},
+		{"lifecycle", filepath.Join(in.LayersDir, "sbom", "build", "buildpacksio_lifecycle")},
+	} {
+		for _, ext := range []string{"cdx.json", "spdx.json", "syft.json"} {
+			src := filepath.Join(in.LauncherSBOMDir, c.prefix+".sbom."+ext)
+			data, err := os.ReadFile(src)
+			if err != nil {
+				continue
+			}
+			if err := os.MkdirAll(c.dest, 0o755); err == nil {
+				if err := os.WriteFile(filepath.Join(c.dest, "sbom."+ext), data, 0o644); err == nil {
+					copied++
+					continue
+				}
+			}
+			logger.Warnf("Failed to copy %s", src)
+		}
+	}
+	if copied == 0 {
+		logger.Warnf("No SBOM files of the lifecycle or launcher found in %s", in.LauncherSBOMDir)
+	}
 }
