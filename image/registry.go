@@ -57,9 +57,7 @@ func (r Registry) Options(ctx context.Context, ref name.Reference) []remote.Opti
 	}
 	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}
 	if r.isInsecure(ref.Context().RegistryStr()) {
-		t := remote.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for by the platform (TGT-2)
-		opts = append(opts, remote.WithTransport(t))
+		opts = append(opts, remote.WithTransport(insecureTransport()))
 	}
 	return opts
 }
@@ -105,9 +103,7 @@ func (r Registry) CheckWrite(ctx context.Context, ref name.Reference) error {
 	}
 	t := http.RoundTripper(remote.DefaultTransport)
 	if r.isInsecure(ref.Context().RegistryStr()) {
-		tr := remote.DefaultTransport.(*http.Transport).Clone()
-		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for by the platform
-		t = tr
+		t = insecureTransport()
 	}
 	return errors.Wrapf(remote.CheckPushPermission(ref, kc, t), "no write access to %s", ref)
 }
@@ -127,4 +123,12 @@ func isNotFound(err error) bool {
 		}
 	}
 	return false
+}
+
+// insecureTransport skips TLS verification, for the registries the platform
+// named insecure (CONFORMANCE TGT-2).
+func insecureTransport() *http.Transport {
+	t := remote.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for by the platform
+	return t
 }

@@ -87,6 +87,8 @@ func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
 
 	x := &exporter{ctx: ctx, cfg: cfg, reg: reg, logger: logger, scratch: scratch, created: created,
 		previous: previousLayers(ctx, reg, analyzed)}
+	target := refs[0].Context()
+	x.uploadTo = &target
 	if cfg.PlatformAPI.Supports(api.PlatformLauncherSBOM) {
 		copyLifecycleSBOMs(in, logger)
 	}

@@ -3,6 +3,7 @@ package phase
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -19,6 +20,7 @@ import (
 	"github.com/cnb-lifecycle/lifecycle/log"
 	"github.com/cnb-lifecycle/lifecycle/platform"
 	"github.com/cnb-lifecycle/lifecycle/platform/files"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/pkg/errors"
@@ -36,6 +38,9 @@ type exporter struct {
 	// dockerBase: the run image has a Docker manifest, so new layers use
 	// Docker media types too.
 	dockerBase bool
+	// uploadTo is the repository new layers stream into while they are
+	// written (registry exports).
+	uploadTo *name.Repository
 }
 
 // layerJob is one layer of the app image to produce or reuse.
@@ -307,7 +312,7 @@ func (x *exporter) produceOne(i int, j layerJob) (produced, error) {
 	if err != nil {
 		return produced{}, errors.Wrapf(err, "writing layer %s", j.label)
 	}
-	res, err := layers.Write(x.ctx, j.spec, f)
+	res, err := x.writeAndUpload(j.spec, f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -315,6 +320,43 @@ func (x *exporter) produceOne(i int, j layerJob) (produced, error) {
 		return produced{}, errors.Wrapf(err, "writing layer %s", j.label)
 	}
 	return produced{layer: layers.FileLayer(path, res, x.layerMediaType()), diffID: res.DiffID, path: path}, nil
+}
+
+// writeAndUpload writes the layer once: the compressed bytes go to the blob
+// file (for the cache) and, when exporting to a registry, straight into a
+// blob upload at the same time, so that compression and upload overlap
+// instead of following each other. The image write then finds the blob
+// present.
+func (x *exporter) writeAndUpload(spec layers.Spec, blob io.Writer) (layers.Result, error) {
+	if x.uploadTo == nil {
+		return layers.Write(x.ctx, spec, blob)
+	}
+	pr, pw := io.Pipe()
+	digests := make(chan v1.Hash, 1)
+	uploaded := make(chan error, 1)
+	go func() {
+		err := x.reg.UploadBlob(x.ctx, *x.uploadTo, pr, func() (v1.Hash, error) {
+			d, ok := <-digests
+			if !ok {
+				return v1.Hash{}, errors.New("the layer was not written")
+			}
+			return d, nil
+		})
+		pr.CloseWithError(err) // a failed upload stops the writer
+		uploaded <- err
+	}()
+	res, err := layers.Write(x.ctx, spec, io.MultiWriter(blob, pw))
+	if err != nil {
+		pw.CloseWithError(err)
+		close(digests)
+	} else {
+		pw.Close()
+		digests <- res.Digest
+	}
+	if uerr := <-uploaded; err == nil && uerr != nil {
+		err = uerr
+	}
+	return res, err
 }
 
 func (x *exporter) reuse(j layerJob, sha string) (produced, error) {
