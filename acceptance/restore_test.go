@@ -218,3 +218,23 @@ put runtime.sbom.cdx.json '{"runtime":true}'
 		t.Error("<layers>/sbom still exists after the restorer (RES-7)")
 	}
 }
+
+// TestRES8_RunImageCompleted: at Platform API 0.14 the restorer resolves a
+// run image named by tag in analyzed.toml to a digest reference with its
+// target, and fails with 42 when the run image is gone (CONFORMANCE RES-8).
+func TestRES8_RunImageCompleted(t *testing.T) {
+	t.Parallel()
+	w, _ := newCacheWorkspace(t)
+	env := []string{"CNB_PLATFORM_API=0.14"}
+	wantCode(t, "detector", w.detect("0.14", nil), 0)
+	analyzed := filepath.Join(w.Layers, "analyzed.toml")
+	w.write(analyzed, "[run-image]\n  reference = \""+w.runRef+"\"\n")
+	wantCode(t, "restorer", w.run("restorer", runOpts{args: []string{"-layers", w.Layers}, env: env}), 0)
+	got := w.readFile(analyzed)
+	wantContains(t, "analyzed.toml", got, "@sha256:")
+	wantContains(t, "analyzed.toml", got, "[run-image.target]")
+	wantContains(t, "analyzed.toml", got, `os = "linux"`)
+	w.write(analyzed, "[run-image]\n  reference = \""+sharedRegistry(t).Ref(registryRepo(t, "gone"))+":latest\"\n")
+	res := w.run("restorer", runOpts{args: []string{"-layers", w.Layers}, env: env})
+	wantCode(t, "restorer with a missing run image", res, 42)
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/cnb-lifecycle/lifecycle/log"
 	"github.com/cnb-lifecycle/lifecycle/platform"
 	"github.com/cnb-lifecycle/lifecycle/platform/files"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/pkg/errors"
 )
@@ -56,6 +57,9 @@ func Restore(ctx context.Context, cfg RestoreConfig) error {
 		logger.Warnf("Not using analyzed data, usable file not found: %s", err)
 	default:
 		previous = a.Metadata
+		if err := updateRunImage(ctx, in, v, cfg.Registry, a); err != nil {
+			return err
+		}
 	}
 	vol, cached := openCache(ctx, in, cfg.Registry, logger)
 	sbomDir := filepath.Join(in.LayersDir, "sbom")
@@ -293,4 +297,41 @@ func writeTOML(path string, v interface{}) error {
 		return errors.Wrapf(err, "writing %s", path)
 	}
 	return errors.Wrapf(os.WriteFile(path, buf.Bytes(), 0o644), "writing %s", path)
+}
+
+// updateRunImage completes analyzed.toml's run image (CONFORMANCE RES-8):
+// from Platform API 0.12 a run image named by tag, or without target data,
+// is resolved to a digest reference and its target; from 0.14 the run image
+// must still be readable (exit 42 otherwise).
+func updateRunImage(ctx context.Context, in platform.RestoreInputs, v api.Version, reg image.Registry, a files.Analyzed) error {
+	if !v.Supports(api.PlatformTargetData) || a.RunImage == nil || a.RunImage.Reference == "" {
+		return nil
+	}
+	ref, err := reg.Parse(a.RunImage.Reference)
+	if err != nil {
+		return platform.Exit(platform.CodeRestore, errors.Wrapf(err, "run image in %s", in.AnalyzedPath))
+	}
+	_, isDigest := ref.(name.Digest)
+	complete := isDigest && a.RunImage.Target != nil
+	if complete && !v.Supports(api.PlatformRestorerRun) {
+		return nil
+	}
+	img, err := reg.Image(ctx, ref)
+	if err != nil {
+		return platform.Exit(platform.CodeRestore, errors.Wrap(err, "reading the run image"))
+	}
+	if complete {
+		return nil
+	}
+	imageName := a.RunImage.Image
+	if imageName == "" {
+		imageName = a.RunImage.Reference
+	}
+	ri, err := runImageData(img, ref, imageName, v)
+	if err != nil {
+		return platform.Exit(platform.CodeRestore, err)
+	}
+	ri.Extend = a.RunImage.Extend
+	a.RunImage = ri
+	return platform.Exit(platform.CodeRestore, files.WriteAnalyzed(in.AnalyzedPath, a))
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/cnb-lifecycle/lifecycle/phase"
 	"github.com/cnb-lifecycle/lifecycle/platform"
+	"github.com/cnb-lifecycle/lifecycle/platform/files"
 )
 
 func runRestore(ctx context.Context, s *Session) error {
@@ -17,7 +18,11 @@ func runRestore(ctx context.Context, s *Session) error {
 			return err
 		}
 	}
-	reg, err := registry(ctx, s, in.Insecure, in.CacheImage)
+	refs := []string{in.CacheImage}
+	if a, err := files.ReadAnalyzed(in.AnalyzedPath); err == nil && a.RunImage != nil {
+		refs = append(refs, a.RunImage.Reference) // RES-8 reads it
+	}
+	reg, err := registry(ctx, s, in.Insecure, refs...)
 	if err != nil {
 		return err
 	}
