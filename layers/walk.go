@@ -27,6 +27,7 @@ type walker struct {
 	tw      *archive.NormalizingWriter
 	buf     []byte
 	pending []*tar.Header // excluded ancestor directories not yet written
+	ahead   []byte        // contents of the entry being visited, read ahead
 	entries int
 }
 
@@ -66,12 +67,13 @@ func (w *walker) run(root string) error {
 	if root == "" && !fi.IsDir() {
 		return errors.Errorf("%s is not a directory: TarPath \"/\" needs one", w.spec.Path)
 	}
-	return w.visit(w.spec.Path, ".", root, fi)
+	return w.visit(nil, w.spec.Path, ".", root, fi)
 }
 
 // visit writes the entry abs (rel below Path, name in the tar) and, for a
-// directory, everything below it in lexical order.
-func (w *walker) visit(abs, rel, name string, fi fs.FileInfo) error {
+// directory, everything below it in lexical order. parent is the open
+// directory holding it, nil for Path itself.
+func (w *walker) visit(parent *dirHandle, abs, rel, name string, fi fs.FileInfo) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
@@ -79,7 +81,7 @@ func (w *walker) visit(abs, rel, name string, fi fs.FileInfo) error {
 	mode := fi.Mode()
 	switch {
 	case mode.IsDir():
-		return w.dir(abs, rel, name, fi, include)
+		return w.dir(parent, abs, rel, name, fi, include)
 	case !include:
 		return nil
 	case mode.IsRegular():
@@ -87,9 +89,33 @@ func (w *walker) visit(abs, rel, name string, fi fs.FileInfo) error {
 		if err := w.write(hdr); err != nil {
 			return err
 		}
-		return errors.Wrapf(w.copyFile(abs, fi.Size()), "writing %s", abs)
+		if data := w.ahead; data != nil {
+			if int64(len(data)) < fi.Size() {
+				return errors.Wrapf(ErrFileShrank, "writing %s", abs)
+			}
+			_, err := w.tw.Write(data)
+			return errors.Wrapf(err, "writing %s", abs)
+		}
+		var f io.ReadCloser
+		var err error
+		if parent == nil {
+			f, err = openFilePath(abs)
+		} else {
+			f, err = parent.openFile(fi.Name())
+		}
+		if err != nil {
+			return errors.Wrapf(err, "writing %s", abs)
+		}
+		defer f.Close()
+		return errors.Wrapf(w.copyFile(f, fi.Size()), "writing %s", abs)
 	case mode&fs.ModeSymlink != 0:
-		target, err := os.Readlink(abs)
+		var target string
+		var err error
+		if parent == nil {
+			target, err = os.Readlink(abs)
+		} else {
+			target, err = parent.readlink(fi.Name())
+		}
 		if err != nil {
 			return errors.Wrapf(err, "reading symlink %s", abs)
 		}
@@ -99,7 +125,7 @@ func (w *walker) visit(abs, rel, name string, fi fs.FileInfo) error {
 	}
 }
 
-func (w *walker) dir(abs, rel, name string, fi fs.FileInfo, include bool) error {
+func (w *walker) dir(parent *dirHandle, abs, rel, name string, fi fs.FileInfo, include bool) error {
 	hdr := &tar.Header{Typeflag: tar.TypeDir, Name: name, Mode: tarMode(fi.Mode())}
 	if name == "" {
 		hdr = nil // the top of the tar has no entry of its own
@@ -111,17 +137,34 @@ func (w *walker) dir(abs, rel, name string, fi fs.FileInfo, include bool) error 
 	} else if hdr != nil {
 		w.pending = append(w.pending, hdr)
 	}
-	children, err := os.ReadDir(abs) // sorted by name
+	var d *dirHandle
+	var err error
+	if parent == nil {
+		d, err = openDir(abs)
+	} else {
+		d, err = parent.openDir(fi.Name())
+	}
 	if err != nil {
 		return errors.Wrapf(err, "reading directory %s", abs)
 	}
-	for _, c := range children {
-		cfi, err := c.Info()
-		if err != nil {
-			return errors.Wrapf(err, "reading %s", filepath.Join(abs, c.Name()))
-		}
-		if err := w.visit(filepath.Join(abs, c.Name()), path.Join(rel, c.Name()), path.Join(name, c.Name()), cfi); err != nil {
-			return err
+	defer d.Close()
+	names, err := d.names()
+	if err != nil {
+		return errors.Wrapf(err, "reading directory %s", abs)
+	}
+	ahead := readAhead(d, names)
+	defer ahead.stop()
+	for batch := range ahead.batches {
+		for _, e := range batch {
+			if e.err != nil {
+				return errors.Wrapf(e.err, "reading %s", filepath.Join(abs, e.name))
+			}
+			w.ahead = e.data
+			err := w.visit(d, filepath.Join(abs, e.name), path.Join(rel, e.name), path.Join(name, e.name), e.fi)
+			w.ahead = nil
+			if err != nil {
+				return err
+			}
 		}
 	}
 	if n := len(w.pending); n > 0 && w.pending[n-1] == hdr {
@@ -143,14 +186,9 @@ func (w *walker) write(hdr *tar.Header) error {
 	return errors.Wrapf(w.tw.WriteHeader(hdr), "writing %s", hdr.Name)
 }
 
-// copyFile streams size bytes of the file at abs into the tar. Bytes the file
-// gained since it was stat'ed are left out, so the tar stays consistent.
-func (w *walker) copyFile(abs string, size int64) error {
-	f, err := openFile(abs)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
+// copyFile streams size bytes of f into the tar. Bytes the file gained since
+// it was stat'ed are left out, so the tar stays consistent.
+func (w *walker) copyFile(f io.Reader, size int64) error {
 	for n := int64(0); n < size; {
 		if err := w.ctx.Err(); err != nil {
 			return err
