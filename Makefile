@@ -5,7 +5,7 @@ VERSION ?= 0.1.0-dev
 LDFLAGS := -s -w -X github.com/cnb-lifecycle/lifecycle/internal/buildinfo.Version=$(VERSION)
 PHASES  := analyzer detector restorer builder exporter rebaser creator launcher
 
-.PHONY: all build test unit acceptance lint setup clean
+.PHONY: all build test unit acceptance lint setup bench demo clean
 
 all: build
 
@@ -21,6 +21,14 @@ setup:
 ## test: the whole suite: setup, lint, unit and acceptance tests
 test: setup lint
 	$(GO) test -count=1 ./...
+
+## demo: build samples/app with samples/buildpacks into an OCI layout and run it with runc (root)
+demo:
+	bash scripts/demo.sh
+
+## bench: ../shared/bench against our binaries, with the machine's floors (root; BENCH_ARGS, REPS, WORKLOADS...)
+bench:
+	bash scripts/bench.sh $(BENCH_ARGS)
 
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /acceptance)

@@ -741,16 +741,3 @@ func TestANA_DaemonNotSupported(t *testing.T) {
 		}
 	}
 }
-
-// TestANA_LayoutNotSupported: with experimental features allowed, -layout
-// still fails with exit 1 as not supported yet.
-func TestANA_LayoutNotSupported(t *testing.T) {
-	t.Parallel()
-	f := newAnaFixture(t)
-	layout := filepath.Join(f.w.Root, "layout")
-	f.w.mkdir(layout)
-	res := f.analyze("0.15", []string{"CNB_EXPERIMENTAL_MODE=silent"},
-		"-layers", f.w.Layers, "-layout", "-layout-dir", layout, "-run-image", "example.com/run", "example.com/app")
-	wantCode(t, "analyzer(-layout, experimental allowed)", res, 1)
-	wantContains(t, "analyzer stderr", res.stderr, "not supported")
-}

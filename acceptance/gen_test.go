@@ -226,28 +226,6 @@ func TestGEN7_Streams(t *testing.T) {
 	})
 }
 
-func TestGEN1_UnbuiltPhases_FailNotImplemented(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		bin  string
-		args []string
-	}{
-		{"rebaser", []string{"registry.example/app"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.bin, func(t *testing.T) {
-			t.Parallel()
-			w := newWorkspace(t)
-			res := w.run(tc.bin, runOpts{args: tc.args, env: []string{"CNB_PLATFORM_API=0.12"}})
-			if res.code == 0 {
-				t.Fatalf("%s exit = 0, want a failure: a phase that is not built must never succeed", tc.bin)
-			}
-			wantCode(t, tc.bin+"("+strings.Join(tc.args, " ")+")", res, 1)
-			wantContains(t, tc.bin+" stderr", res.stderr, "not implemented")
-		})
-	}
-}
-
 func TestGEN8_ExperimentalMode(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

@@ -1,8 +1,8 @@
 package cache
 
 import (
-	"compress/gzip"
 	"encoding/json"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"os"
 	"path/filepath"
@@ -39,9 +39,29 @@ func OpenVolume(dir string) (*Volume, error) {
 
 func (v *Volume) metadataPath() string { return filepath.Join(v.Dir, "metadata.json") }
 
-// BlobPath is where the layer with diffID d is (or would be) stored.
+// BlobPath is where the gzipped layer with diffID d is (or would be)
+// stored.
 func (v *Volume) BlobPath(d v1.Hash) string {
 	return filepath.Join(v.Dir, "blobs", d.Algorithm+"-"+d.Hex+".tar.gz")
+}
+
+// TarPath is where the uncompressed layer with diffID d is (or would be)
+// stored: exports to the docker daemon write layers uncompressed, and cache
+// them as they are rather than compressing them only for the cache.
+func (v *Volume) TarPath(d v1.Hash) string {
+	return filepath.Join(v.Dir, "blobs", d.Algorithm+"-"+d.Hex+".tar")
+}
+
+// path is the stored file of diffID d, and whether it is gzipped; "" when
+// neither is stored.
+func (v *Volume) path(d v1.Hash) (string, bool) {
+	if _, err := os.Stat(v.BlobPath(d)); err == nil {
+		return v.BlobPath(d), true
+	}
+	if _, err := os.Stat(v.TarPath(d)); err == nil {
+		return v.TarPath(d), false
+	}
+	return "", false
 }
 
 // Metadata reads the committed metadata. A missing or corrupt file is an
@@ -63,21 +83,22 @@ func (v *Volume) Metadata() (Metadata, string) {
 
 // Has reports whether a blob for diffID d is stored.
 func (v *Volume) Has(d v1.Hash) bool {
-	_, err := os.Stat(v.BlobPath(d))
-	return err == nil
-}
-
-// Open opens the gzipped tar of diffID d.
-func (v *Volume) Open(d v1.Hash) (io.ReadCloser, error) {
-	f, err := os.Open(v.BlobPath(d))
-	return f, errors.Wrapf(err, "opening cached layer %s", d)
+	p, _ := v.path(d)
+	return p != ""
 }
 
 // Uncompressed opens the uncompressed tar of diffID d.
 func (v *Volume) Uncompressed(d v1.Hash) (io.ReadCloser, error) {
-	f, err := v.Open(d)
+	p, gzipped := v.path(d)
+	if p == "" {
+		return nil, errors.Errorf("opening cached layer %s: not in the cache", d)
+	}
+	f, err := os.Open(p)
 	if err != nil {
-		return nil, err
+		return nil, errors.Wrapf(err, "opening cached layer %s", d)
+	}
+	if !gzipped {
+		return f, nil
 	}
 	zr, err := gzip.NewReader(f)
 	if err != nil {
@@ -97,13 +118,17 @@ func (g gzipReadCloser) Close() error {
 	return g.file.Close()
 }
 
-// Add stores the gzipped tar at path as the blob of diffID d: by hard link
-// when the file is on the same filesystem, else by copy. An existing blob is
-// kept.
+// Add stores the layer file at path as the blob of diffID d: by hard link
+// when the file is on the same filesystem, else by copy. A path ending in
+// ".tar" is an uncompressed tar, anything else a gzipped one. An existing
+// blob is kept.
 func (v *Volume) Add(path string, d v1.Hash) error {
-	dst := v.BlobPath(d)
-	if _, err := os.Stat(dst); err == nil {
+	if v.Has(d) {
 		return nil
+	}
+	dst := v.BlobPath(d)
+	if strings.HasSuffix(path, ".tar") {
+		dst = v.TarPath(d)
 	}
 	if err := os.Link(path, dst); err == nil {
 		return nil
@@ -132,11 +157,12 @@ func (v *Volume) Add(path string, d v1.Hash) error {
 // Remove drops the blob of diffID d, found corrupt, so that the next export
 // writes it again.
 func (v *Volume) Remove(d v1.Hash) error {
-	err := os.Remove(v.BlobPath(d))
-	if os.IsNotExist(err) {
-		return nil
+	for _, p := range []string{v.BlobPath(d), v.TarPath(d)} {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			return errors.Wrapf(err, "removing cached layer %s", d)
+		}
 	}
-	return errors.Wrapf(err, "removing cached layer %s", d)
+	return nil
 }
 
 // StagingDir is a directory on the cache's filesystem for layers written
@@ -160,6 +186,7 @@ func (v *Volume) Commit(md Metadata) error {
 			return errors.Errorf("cache metadata names layer %s, which is not in the cache", sha)
 		}
 		keep[filepath.Base(v.BlobPath(h))] = true
+		keep[filepath.Base(v.TarPath(h))] = true
 	}
 	data, err := json.Marshal(md)
 	if err != nil {

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -68,5 +69,52 @@ func TestVolumeCommit(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "metadata.json"), []byte("{not json"), 0o644)
 	if got, warn := v.Metadata(); len(got.Buildpacks) != 0 || warn == "" {
 		t.Errorf("Metadata() of corrupt metadata = %+v, %q, want empty with a warning (CCH-4)", got, warn)
+	}
+}
+
+// TestVolumeUncompressedEntries: a layer added from a ".tar" file is stored
+// uncompressed and read back as it is, beside gzipped entries, and is kept
+// or collected by Commit like them (CCH-1, CCH-5).
+func TestVolumeUncompressedEntries(t *testing.T) {
+	dir := t.TempDir()
+	v, err := OpenVolume(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := hash(t, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), hash(t, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
+	tarFile := filepath.Join(dir, "layer.tar")
+	os.WriteFile(tarFile, []byte("plain tar bytes"), 0o644)
+	if err := v.Add(tarFile, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(v.TarPath(a)); err != nil || !v.Has(a) {
+		t.Fatalf("uncompressed entry not stored at %s: %v", v.TarPath(a), err)
+	}
+	rc, err := v.Uncompressed(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(got) != "plain tar bytes" {
+		t.Errorf("Uncompressed = %q", got)
+	}
+	if err := v.Commit(md(a.String())); err != nil {
+		t.Fatal(err)
+	}
+	if !v.Has(a) {
+		t.Error("Commit collected the uncompressed entry it names")
+	}
+	if err := v.Add(tarFile, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Commit(md(b.String())); err != nil {
+		t.Fatal(err)
+	}
+	if v.Has(a) {
+		t.Error("Commit kept an uncompressed entry it does not name")
+	}
+	if err := v.Remove(b); err != nil || v.Has(b) {
+		t.Errorf("Remove = %v, has = %v", err, v.Has(b))
 	}
 }

@@ -1,8 +1,8 @@
 package layers
 
 import (
-	"compress/gzip"
 	"context"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"os"
 	"path/filepath"
@@ -57,6 +57,10 @@ type fileLayer struct {
 }
 
 var _ v1.Layer = (*fileLayer)(nil)
+
+// BlobPath is the file holding exactly the compressed blob, for writers that
+// can link it instead of copying it (an OCI layout).
+func (l *fileLayer) BlobPath() string { return l.path }
 
 func (l *fileLayer) Digest() (v1.Hash, error)            { return l.res.Digest, nil }
 func (l *fileLayer) DiffID() (v1.Hash, error)            { return l.res.DiffID, nil }

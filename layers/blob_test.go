@@ -3,6 +3,9 @@ package layers
 import (
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -118,5 +121,46 @@ func TestWriteSocketsAndHardlinks(t *testing.T) {
 		if e.body != "data" {
 			t.Errorf("%s body = %q, want %q", e.hdr.Name, e.body, "data")
 		}
+	}
+}
+
+// TestWriteTar: the uncompressed tar has the diffID Write reports for the
+// same spec, and TarFileLayer serves it with Digest == DiffID.
+func TestWriteTar(t *testing.T) {
+	dir := t.TempDir()
+	mustRandomFile(t, filepath.Join(dir, "data"), 3<<20)
+	spec := Spec{Path: dir, TarPath: "/layers/bp/layer"}
+	want, _ := mustWrite(t, spec)
+	path := filepath.Join(t.TempDir(), "layer.tar")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := WriteTar(context.Background(), spec, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.DiffID != want.DiffID || res.Digest != res.DiffID {
+		t.Errorf("WriteTar diffID %s digest %s, Write diffID %s", res.DiffID, res.Digest, want.DiffID)
+	}
+	fi, _ := os.Stat(path)
+	if fi.Size() != res.UncompressedSize || res.Size != res.UncompressedSize {
+		t.Errorf("tar is %d bytes, result says %d/%d", fi.Size(), res.UncompressedSize, res.Size)
+	}
+	l := TarFileLayer(path, res)
+	rc, err := l.Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		t.Fatal(err)
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != res.DiffID.String() {
+		t.Errorf("sha256 of TarFileLayer.Uncompressed = %s, want %s", got, res.DiffID)
 	}
 }

@@ -1,7 +1,7 @@
 package layers
 
 import (
-	"compress/gzip"
+	"github.com/klauspost/compress/gzip"
 	"io/fs"
 	"path"
 	"path/filepath"

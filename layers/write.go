@@ -1,10 +1,10 @@
 package layers
 
 import (
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/klauspost/compress/gzip"
 	"hash"
 	"io"
 

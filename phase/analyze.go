@@ -29,42 +29,60 @@ const (
 type AnalyzeConfig struct {
 	Inputs      platform.AnalyzeInputs
 	PlatformAPI api.Version
-	Registry    image.Registry
-	Logger      *log.Logger
+	// Registry reaches the cache image, and the images when Store is nil.
+	Registry image.Registry
+	// Store holds the previous and run images; nil means the registry.
+	Store  ImageStore
+	Logger *log.Logger
 }
 
-// Analyze runs the analyzer against registries (platform.md "analyzer";
+// Analyze runs the analyzer (platform.md "analyzer";
 // CONFORMANCE ANA-1..8): it checks access, reads the previous image's
 // metadata and the run image, and writes analyzed.toml.
 func Analyze(ctx context.Context, cfg AnalyzeConfig) (files.Analyzed, error) {
 	in, v, reg := cfg.Inputs, cfg.PlatformAPI, cfg.Registry
-	if in.UseDaemon || in.UseLayout {
-		return files.Analyzed{}, platform.Exitf(platform.CodeGeneric, "the docker daemon and OCI layout targets are not supported by this lifecycle yet: use a registry")
+	st := cfg.Store
+	if st == nil {
+		st = NewRegistryStore(reg, cfg.Logger)
 	}
-	refs, err := parseAnalyzeRefs(in, reg)
+	refs, err := parseAnalyzeRefs(in, reg, st.target() == targetDaemon)
 	if err != nil {
 		return files.Analyzed{}, err
 	}
-	runRef, runName, err := chooseRunImage(ctx, in, v, reg, refs.image)
+	runName, err := chooseRunImage(ctx, in, v, reg, st, refs.image)
 	if err != nil {
 		return files.Analyzed{}, err
 	}
-	if err := checkAccess(ctx, reg, refs, runRef); err != nil {
-		return files.Analyzed{}, err
+	// Access checks are for registries: in the daemon case only the cache
+	// image is checked, and a layout needs no registry (ANA-5, TGT-5).
+	switch st.target() {
+	case targetRegistry:
+		runRef, err := reg.Parse(runName)
+		if err != nil {
+			return files.Analyzed{}, platform.Exit(platform.CodeInvalidArgs, err)
+		}
+		err = checkAccess(ctx, reg, refs, runRef)
+		if err != nil {
+			return files.Analyzed{}, err
+		}
+	case targetDaemon:
+		if err := checkAccess(ctx, reg, analyzeRefs{cache: refs.cache}, nil); err != nil {
+			return files.Analyzed{}, err
+		}
 	}
 
 	var out files.Analyzed
 	if refs.previous != nil {
-		out.Image, out.Metadata = previousImage(ctx, reg, refs.previous, cfg.Logger)
+		out.Image, out.Metadata = previousImage(ctx, st, in.PreviousImage, cfg.Logger)
 	}
 	if out.Image != nil && out.Metadata.SBOM.SHA != "" && !in.SkipLayers && v.Supports(api.PlatformSBOM) {
-		restoreSBOMLayer(ctx, reg, out.Image.Reference, out.Metadata.SBOM.SHA, in.LayersDir, cfg.Logger)
+		restoreSBOMLayer(ctx, st, out.Image.Reference, out.Metadata.SBOM.SHA, in.LayersDir, cfg.Logger)
 	}
-	run, err := reg.Image(ctx, runRef)
+	run, runID, err := st.Read(ctx, runName)
 	if err != nil {
-		return out, platform.Exit(platform.CodeAnalyze, errors.Wrap(err, "reading the run image"))
+		return out, platform.Exit(platform.CodeAnalyze, errors.Wrapf(err, "reading the run image %s", runName))
 	}
-	out.RunImage, err = runImageData(run, runRef, runName, v)
+	out.RunImage, err = runImageData(run, runID, runName, v)
 	if err != nil {
 		return out, err
 	}
@@ -81,7 +99,7 @@ type analyzeRefs struct {
 
 // parseAnalyzeRefs reads every image reference; <image> and its tags must
 // share one registry (CONFORMANCE ANA-2, exit 3).
-func parseAnalyzeRefs(in platform.AnalyzeInputs, reg image.Registry) (analyzeRefs, error) {
+func parseAnalyzeRefs(in platform.AnalyzeInputs, reg image.Registry, daemon bool) (analyzeRefs, error) {
 	var r analyzeRefs
 	var err error
 	if r.image, err = reg.Parse(in.Image); err != nil {
@@ -92,7 +110,7 @@ func parseAnalyzeRefs(in platform.AnalyzeInputs, reg image.Registry) (analyzeRef
 		if err != nil {
 			return r, platform.Exit(platform.CodeInvalidArgs, errors.Wrap(err, "-tag"))
 		}
-		if ref.Context().RegistryStr() != r.image.Context().RegistryStr() {
+		if !daemon && ref.Context().RegistryStr() != r.image.Context().RegistryStr() {
 			return r, platform.Exitf(platform.CodeInvalidArgs, "-tag %s is on registry %s, but %s is on %s: all tags must be on one registry",
 				t, ref.Context().RegistryStr(), in.Image, r.image.Context().RegistryStr())
 		}
@@ -137,44 +155,35 @@ func checkAccess(ctx context.Context, reg image.Registry, refs analyzeRefs, run 
 // previousImage reads the previous image's identifier and lifecycle
 // metadata. A missing, unreadable or corrupt previous image counts as none
 // (CONFORMANCE ANA-4, ANA-8).
-func previousImage(ctx context.Context, reg image.Registry, ref name.Reference, logger *log.Logger) (*files.ImageIdentifier, files.LayersMetadata) {
+func previousImage(ctx context.Context, st ImageStore, ref string, logger *log.Logger) (*files.ImageIdentifier, files.LayersMetadata) {
 	var md files.LayersMetadata
-	img, err := reg.Image(ctx, ref)
+	img, id, err := st.Read(ctx, ref)
 	if errors.Is(err, image.ErrNotFound) {
-		logger.Infof("Previous image with name %q not found", ref.Name())
+		logger.Infof("Previous image with name %q not found", ref)
 		return nil, md
 	}
 	if err != nil {
-		logger.Infof("Previous image %q is unreadable, treating it as absent: %s", ref.Name(), err)
-		return nil, md
-	}
-	digest, err := img.Digest()
-	if err != nil {
-		logger.Infof("Previous image %q is unreadable, treating it as absent: %s", ref.Name(), err)
+		logger.Infof("Previous image %q is unreadable, treating it as absent: %s", ref, err)
 		return nil, md
 	}
 	cf, err := img.ConfigFile()
 	if err != nil {
-		logger.Infof("Previous image %q has an unreadable config, treating it as absent: %s", ref.Name(), err)
+		logger.Infof("Previous image %q has an unreadable config, treating it as absent: %s", ref, err)
 		return nil, md
 	}
-	id := &files.ImageIdentifier{Reference: ref.Context().Digest(digest.String()).String()}
 	if raw := cf.Config.Labels[LabelLifecycleMetadata]; raw != "" {
 		if err := json.Unmarshal([]byte(raw), &md); err != nil {
-			logger.Infof("Previous image %q has unreadable %s, treating it as absent: %s", ref.Name(), LabelLifecycleMetadata, err)
+			logger.Infof("Previous image %q has unreadable %s, treating it as absent: %s", ref, LabelLifecycleMetadata, err)
 			return nil, files.LayersMetadata{}
 		}
 	}
-	return id, md
+	return &files.ImageIdentifier{Reference: id}, md
 }
 
 // runImageData is analyzed.toml's [run-image] (CONFORMANCE ANA-6, ANA-7).
-func runImageData(img v1.Image, ref name.Reference, name string, v api.Version) (*files.RunImage, error) {
-	digest, err := img.Digest()
-	if err != nil {
-		return nil, platform.Exit(platform.CodeAnalyze, errors.Wrapf(err, "reading run image %s", ref))
-	}
-	ri := &files.RunImage{Reference: ref.Context().Digest(digest.String()).String()}
+func runImageData(img v1.Image, id string, name string, v api.Version) (*files.RunImage, error) {
+	ref := name
+	ri := &files.RunImage{Reference: id}
 	if !v.Supports(api.PlatformTargetData) {
 		return ri, nil
 	}
@@ -197,40 +206,42 @@ func runImageData(img v1.Image, ref name.Reference, name string, v api.Version) 
 // chooseRunImage is -run-image, else the run.toml (P0.12+) or stack.toml
 // entry: among image and mirrors, the first on the app image's registry that
 // is readable, else the first readable (CONFORMANCE ANA-3, FIL-12).
-func chooseRunImage(ctx context.Context, in platform.AnalyzeInputs, v api.Version, reg image.Registry, app name.Reference) (name.Reference, string, error) {
+func chooseRunImage(ctx context.Context, in platform.AnalyzeInputs, v api.Version, reg image.Registry, st ImageStore, app name.Reference) (string, error) {
 	if in.RunImage != "" {
-		ref, err := reg.Parse(in.RunImage)
-		if err != nil {
-			return nil, "", platform.Exit(platform.CodeInvalidArgs, errors.Wrap(err, "-run-image"))
+		if _, err := reg.Parse(in.RunImage); err != nil {
+			return "", platform.Exit(platform.CodeInvalidArgs, errors.Wrap(err, "-run-image"))
 		}
-		return ref, in.RunImage, nil
+		return in.RunImage, nil
 	}
 	candidates, source, err := runCandidates(in, v)
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	if len(candidates) == 0 {
-		return nil, "", platform.Exitf(platform.CodeInvalidArgs, "no run image: pass -run-image or provide %s", source)
+		return "", platform.Exitf(platform.CodeInvalidArgs, "no run image: pass -run-image or provide %s", source)
 	}
-	var readable []name.Reference
-	var names []string
+	var readable []string
 	for _, c := range candidates {
 		ref, err := reg.Parse(c)
 		if err != nil {
-			return nil, "", platform.Exit(platform.CodeInvalidArgs, errors.Wrapf(err, "run image in %s", source))
+			return "", platform.Exit(platform.CodeInvalidArgs, errors.Wrapf(err, "run image in %s", source))
 		}
-		if _, err := reg.Head(ctx, ref); err != nil {
-			continue
+		// In the daemon and layout cases every candidate counts as
+		// readable (FIL-12).
+		if st.target() == targetRegistry {
+			if _, err := reg.Head(ctx, ref); err != nil {
+				continue
+			}
 		}
 		if ref.Context().RegistryStr() == app.Context().RegistryStr() {
-			return ref, c, nil
+			return c, nil
 		}
-		readable, names = append(readable, ref), append(names, c)
+		readable = append(readable, c)
 	}
 	if len(readable) == 0 {
-		return nil, "", platform.Exitf(platform.CodeAnalyze, "failed to find accessible run image among %v (from %s)", candidates, source)
+		return "", platform.Exitf(platform.CodeAnalyze, "failed to find accessible run image among %v (from %s)", candidates, source)
 	}
-	return readable[0], names[0], nil
+	return readable[0], nil
 }
 
 // runCandidates lists the first run.toml entry's image and mirrors, or
@@ -265,14 +276,9 @@ func runCandidates(in platform.AnalyzeInputs, v api.Version) ([]string, string, 
 // restoreSBOMLayer unpacks the previous image's SBOM layer into
 // <layers>/sbom/launch so that the restorer can hand per-layer SBOMs back to
 // buildpacks (CONFORMANCE ANA-9). Failure is a warning: SBOMs are rebuilt.
-func restoreSBOMLayer(ctx context.Context, reg image.Registry, ref, sha string, layersDir string, logger *log.Logger) {
+func restoreSBOMLayer(ctx context.Context, st ImageStore, ref, sha string, layersDir string, logger *log.Logger) {
 	warn := func(err error) { logger.Warnf("Not restoring the SBOM layer of the previous image: %s", err) }
-	r, err := reg.Parse(ref)
-	if err != nil {
-		warn(err)
-		return
-	}
-	img, err := reg.Image(ctx, r)
+	img, _, err := st.Read(ctx, ref)
 	if err != nil {
 		warn(err)
 		return

@@ -18,7 +18,6 @@ import (
 	"github.com/cnb-lifecycle/lifecycle/platform/files"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/pkg/errors"
 )
@@ -29,9 +28,13 @@ var normalizedTime = time.Date(1980, 1, 1, 0, 0, 1, 0, time.UTC)
 
 // ExportConfig is what Export needs.
 type ExportConfig struct {
-	Inputs           platform.ExportInputs
-	PlatformAPI      api.Version
-	Registry         image.Registry
+	Inputs      platform.ExportInputs
+	PlatformAPI api.Version
+	// Registry reaches the cache image, and the images when Store is nil.
+	Registry image.Registry
+	// Store holds the run and previous images and gets the app image; nil
+	// means the registry.
+	Store            ImageStore
 	Logger           *log.Logger
 	LifecycleVersion string
 	// ExecEnv is CNB_EXEC_ENV at P0.15+ ("" below).
@@ -48,10 +51,11 @@ type ExportResult struct {
 // <image> in one registry (platform.md "exporter"; CONFORMANCE EXP-1..21).
 func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
 	in, reg, logger := cfg.Inputs, cfg.Registry, cfg.Logger
-	if in.UseDaemon || in.UseLayout {
-		return ExportResult{}, platform.Exitf(platform.CodeGeneric, "the docker daemon and OCI layout targets are not supported by this lifecycle yet: use a registry")
+	st := cfg.Store
+	if st == nil {
+		st = NewRegistryStore(reg, logger)
 	}
-	refs, err := parseExportRefs(in, reg)
+	refs, err := parseExportRefs(in, st)
 	if err != nil {
 		return ExportResult{}, err
 	}
@@ -70,11 +74,7 @@ func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
 	if err != nil {
 		return ExportResult{}, platform.Exit(platform.CodeExport, err)
 	}
-	runRef, err := reg.Parse(analyzed.RunImage.Reference)
-	if err != nil {
-		return ExportResult{}, platform.Exit(platform.CodeInvalidArgs, errors.Wrap(err, "run image in analyzed.toml"))
-	}
-	base, err := reg.Image(ctx, runRef)
+	base, _, err := st.Read(ctx, analyzed.RunImage.Reference)
 	if err != nil {
 		return ExportResult{}, platform.Exit(platform.CodeExport, errors.Wrap(err, "reading the run image"))
 	}
@@ -85,10 +85,24 @@ func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
 	}
 	defer os.RemoveAll(scratch)
 
-	x := &exporter{ctx: ctx, cfg: cfg, reg: reg, logger: logger, scratch: scratch, created: created,
-		previous: previousLayers(ctx, reg, analyzed)}
-	target := refs[0].Context()
-	x.uploadTo = &target
+	prevImage := exportPrevious(ctx, st, analyzed)
+	x := &exporter{ctx: ctx, cfg: cfg, reg: reg, store: st, logger: logger, scratch: scratch, created: created,
+		previous: layersByDiffID(prevImage)}
+	if st.target() == targetRegistry {
+		repo, err := reg.Parse(refs[0])
+		if err != nil {
+			return ExportResult{}, platform.Exit(platform.CodeInvalidArgs, err)
+		}
+		target := repo.Context()
+		x.uploadTo = &target
+	}
+	if st.target() == targetDaemon && in.LaunchCacheDir != "" {
+		if lc, err := cache.OpenVolume(in.LaunchCacheDir); err != nil {
+			logger.Warnf("not using the launch cache: %s", err)
+		} else {
+			x.launchCache = lc
+		}
+	}
 	if cfg.PlatformAPI.Supports(api.PlatformLauncherSBOM) {
 		copyLifecycleSBOMs(in, logger)
 	}
@@ -106,11 +120,12 @@ func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
 	for i, a := range adds {
 		plan[i].record(&lmd, a.diffID)
 	}
-	lmd.RunImage = files.RunImageForRebase{Reference: analyzed.RunImage.Reference, Image: analyzed.RunImage.Image}
+	entry := runImageEntry(in, analyzed.RunImage.Image)
+	lmd.RunImage = files.RunImageForRebase{Reference: analyzed.RunImage.Reference, Image: entry.Image, Mirrors: entry.Mirrors}
 	if top, err := topLayer(base); err == nil {
 		lmd.RunImage.TopLayer = top
 	}
-	lmd.Stack = files.StackMetadata{RunImage: files.RunImageEntry{Image: analyzed.RunImage.Image}}
+	lmd.Stack = files.StackMetadata{RunImage: entry}
 	img, err := x.assemble(base, plan, adds, md, lmd)
 	if err != nil {
 		return ExportResult{}, err
@@ -136,7 +151,21 @@ func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
 	if in.Parallel {
 		go func() { defer close(cacheDone); saveCache() }()
 	}
-	report, err := x.write(img, refs)
+	present := [][]v1.Hash{}
+	for _, known := range []v1.Image{base, prevImage} {
+		if known != nil {
+			if d, err := diffIDs(known); err == nil {
+				present = append(present, d)
+			}
+		}
+	}
+	report, err := st.Write(ctx, img, refs, present)
+	if err != nil {
+		err = platform.Exit(platform.CodeExport, err)
+	}
+	if err == nil && x.launchCache != nil {
+		x.saveLaunchCache(plan, adds)
+	}
 	if in.Parallel {
 		<-cacheDone
 	}
@@ -193,22 +222,22 @@ func exportScratch(in platform.ExportInputs, logger *log.Logger) (*cache.Volume,
 	return vol, dir, nil
 }
 
-// parseExportRefs reads the <image> arguments; not in daemon mode they must
-// share one registry (CONFORMANCE EXP-2).
-func parseExportRefs(in platform.ExportInputs, reg image.Registry) ([]name.Reference, error) {
+// parseExportRefs checks the <image> arguments; not in daemon mode they
+// must share one registry (CONFORMANCE EXP-2).
+func parseExportRefs(in platform.ExportInputs, st ImageStore) ([]string, error) {
 	var refs []name.Reference
 	for _, s := range in.Images {
-		ref, err := reg.Parse(s)
+		ref, err := name.ParseReference(s, name.WeakValidation)
 		if err != nil {
-			return nil, platform.Exit(platform.CodeInvalidArgs, err)
+			return nil, platform.Exit(platform.CodeInvalidArgs, errors.Wrapf(err, "parsing image reference %q", s))
 		}
-		if len(refs) > 0 && ref.Context().RegistryStr() != refs[0].Context().RegistryStr() {
+		if st.target() != targetDaemon && len(refs) > 0 && ref.Context().RegistryStr() != refs[0].Context().RegistryStr() {
 			return nil, platform.Exitf(platform.CodeInvalidArgs, "%s is on registry %s, but %s is on %s: all images must be on one registry",
 				s, ref.Context().RegistryStr(), in.Images[0], refs[0].Context().RegistryStr())
 		}
 		refs = append(refs, ref)
 	}
-	return refs, nil
+	return in.Images, nil
 }
 
 func exportGroup(in platform.ExportInputs) ([]*buildpack.Descriptor, error) {
@@ -244,6 +273,34 @@ func creationTime(sde string, logger *log.Logger) time.Time {
 	return time.Unix(secs, 0).UTC()
 }
 
+// runImageEntry is the run.toml (P0.12+) or stack.toml entry the run image
+// named in analyzed.toml belongs to, so that the label records its mirrors
+// for the rebaser (CONFORMANCE LBL-2, REB-3); only the name when no entry
+// lists it.
+func runImageEntry(in platform.ExportInputs, runImage string) files.RunImageEntry {
+	var entries []files.RunImageEntry
+	if in.RunPath != "" {
+		if r, err := files.ReadRun(in.RunPath); err == nil {
+			entries = r.Images
+		}
+	} else if in.StackPath != "" {
+		if st, err := files.ReadStack(in.StackPath); err == nil {
+			entries = []files.RunImageEntry{st.RunImage}
+		}
+	}
+	for _, e := range entries {
+		if e.Image == runImage {
+			return e
+		}
+		for _, m := range e.Mirrors {
+			if m == runImage {
+				return e
+			}
+		}
+	}
+	return files.RunImageEntry{Image: runImage}
+}
+
 func topLayer(img v1.Image) (string, error) {
 	ls, err := img.Layers()
 	if err != nil || len(ls) == 0 {
@@ -253,68 +310,23 @@ func topLayer(img v1.Image) (string, error) {
 	return d.String(), err
 }
 
-// write pushes img to the first reference and tags the others with the same
-// manifest; a failing tag is reported by name and fails the export without a
-// report (CONFORMANCE EXP-14, EXP-15).
-func (x *exporter) write(img v1.Image, refs []name.Reference) (files.Report, error) {
-	var report files.Report
-	digest, err := img.Digest()
-	if err != nil {
-		return report, platform.Exit(platform.CodeExport, errors.Wrap(err, "computing the image digest"))
-	}
-	manifest, err := img.RawManifest()
-	if err != nil {
-		return report, platform.Exit(platform.CodeExport, errors.Wrap(err, "encoding the manifest"))
-	}
-	var failed []string
-	for i, ref := range refs {
-		var err error
-		if i == 0 {
-			err = remote.Write(ref, img, x.reg.Options(x.ctx, ref)...)
-		} else {
-			err = remote.Tag(ref.Context().Tag(tagOf(ref)), img, x.reg.Options(x.ctx, ref)...)
-		}
-		if err != nil {
-			x.logger.Errorf("saving %s: %s", ref.Name(), err)
-			failed = append(failed, ref.Name())
-			if i == 0 {
-				break
-			}
-			continue
-		}
-		x.logger.Infof("*** Images (%s):", digest.Hex[:12])
-		x.logger.Infof("      %s", ref.Name())
-		report.Image.Tags = append(report.Image.Tags, ref.Name())
-	}
-	if len(failed) > 0 {
-		return report, platform.Exitf(platform.CodeExport, "saving image %s", strings.Join(failed, ", "))
-	}
-	report.Image.Digest = digest.String()
-	report.Image.ManifestSize = int64(len(manifest))
-	x.logger.Infof("*** Digest: %s", digest)
-	return report, nil
-}
-
-func tagOf(ref name.Reference) string {
-	if t, ok := ref.(name.Tag); ok {
-		return t.TagStr()
-	}
-	return "latest"
-}
-
-// previousLayers indexes the previous app image's layers by diffID for
-// reuse (CONFORMANCE EXP-13); an unreadable previous image means no reuse.
-func previousLayers(ctx context.Context, reg image.Registry, a files.Analyzed) map[v1.Hash]v1.Layer {
-	out := map[v1.Hash]v1.Layer{}
+// exportPrevious is the previous app image in the store, nil when there is
+// none or it is unreadable: no reuse then (CONFORMANCE EXP-13, TGT-9).
+func exportPrevious(ctx context.Context, st ImageStore, a files.Analyzed) v1.Image {
 	if a.Image == nil || a.Image.Reference == "" {
-		return out
+		return nil
 	}
-	ref, err := reg.Parse(a.Image.Reference)
+	img, _, err := st.Read(ctx, a.Image.Reference)
 	if err != nil {
-		return out
+		return nil
 	}
-	img, err := reg.Image(ctx, ref)
-	if err != nil {
+	return img
+}
+
+// layersByDiffID indexes an image's layers for reuse (EXP-13).
+func layersByDiffID(img v1.Image) map[v1.Hash]v1.Layer {
+	out := map[v1.Hash]v1.Layer{}
+	if img == nil {
 		return out
 	}
 	ls, err := img.Layers()

@@ -158,3 +158,29 @@ func (x *exporter) exportImageCache(ci *cache.Image, bps []*buildpack.Descriptor
 	}
 	return ci.Save(x.ctx, ls, md)
 }
+
+// saveLaunchCache keeps the uncompressed launch layers of a daemon export
+// in the launch cache, by hard link, so that the next export can hand them
+// to the daemon again without reading them out of it; layers the image no
+// longer has are dropped (CONFORMANCE CCH-5). Failures are warnings.
+func (x *exporter) saveLaunchCache(jobs []layerJob, made []produced) {
+	lc := x.launchCache
+	var md cache.Metadata
+	layers := map[string]files.BuildpackLayerMetadata{}
+	for i, p := range made {
+		switch {
+		case p.path != "":
+			if err := lc.Add(p.path, p.diffID); err != nil {
+				x.logger.Warnf("Failed to save layer '%s' to the launch cache: %s", jobs[i].label, err)
+				continue
+			}
+		case !lc.Has(p.diffID):
+			continue
+		}
+		layers[p.diffID.String()] = files.BuildpackLayerMetadata{SHA: p.diffID.String(), Launch: true}
+	}
+	md.Buildpacks = []files.BuildpackLayersMetadata{{ID: "launch-cache", Layers: layers}}
+	if err := lc.Commit(md); err != nil {
+		x.logger.Warnf("Failed to save the launch cache: %s", err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/cnb-lifecycle/lifecycle/api"
 	"github.com/cnb-lifecycle/lifecycle/buildpack"
+	"github.com/cnb-lifecycle/lifecycle/cache"
 	"github.com/cnb-lifecycle/lifecycle/image"
 	"github.com/cnb-lifecycle/lifecycle/launch"
 	"github.com/cnb-lifecycle/lifecycle/layers"
@@ -31,6 +32,7 @@ type exporter struct {
 	ctx      context.Context
 	cfg      ExportConfig
 	reg      image.Registry
+	store    ImageStore
 	logger   *log.Logger
 	scratch  string
 	created  time.Time
@@ -41,6 +43,9 @@ type exporter struct {
 	// uploadTo is the repository new layers stream into while they are
 	// written (registry exports).
 	uploadTo *name.Repository
+	// launchCache keeps the launch layers of daemon exports (-launch-cache,
+	// CONFORMANCE CCH-5).
+	launchCache *cache.Volume
 }
 
 // layerJob is one layer of the app image to produce or reuse.
@@ -307,17 +312,32 @@ func (x *exporter) produceOne(i int, j layerJob) (produced, error) {
 			}
 		}
 	}
-	path := filepath.Join(x.scratch, fmt.Sprintf("layer-%03d.tar.gz", i))
+	// The daemon only ever reads the uncompressed tar: no gzip pass for it
+	// (CONFORMANCE TGT-3).
+	daemon := x.store != nil && x.store.target() == targetDaemon
+	name := fmt.Sprintf("layer-%03d.tar.gz", i)
+	if daemon {
+		name = fmt.Sprintf("layer-%03d.tar", i)
+	}
+	path := filepath.Join(x.scratch, name)
 	f, err := os.Create(path)
 	if err != nil {
 		return produced{}, errors.Wrapf(err, "writing layer %s", j.label)
 	}
-	res, err := x.writeAndUpload(j.spec, f)
+	var res layers.Result
+	if daemon {
+		res, err = layers.WriteTar(x.ctx, j.spec, f)
+	} else {
+		res, err = x.writeAndUpload(j.spec, f)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return produced{}, errors.Wrapf(err, "writing layer %s", j.label)
+	}
+	if daemon {
+		return produced{layer: layers.TarFileLayer(path, res), diffID: res.DiffID, path: path}, nil
 	}
 	return produced{layer: layers.FileLayer(path, res, x.layerMediaType()), diffID: res.DiffID, path: path}, nil
 }
@@ -368,6 +388,13 @@ func (x *exporter) reuse(j layerJob, sha string) (produced, error) {
 	if !ok {
 		return produced{}, errors.Errorf("cannot reuse layer %s: the previous image has no layer %s", j.label, sha)
 	}
+	// A launch layer the daemon may need again comes from the launch cache
+	// rather than out of the daemon (CONFORMANCE CCH-5).
+	if x.launchCache != nil {
+		if p := x.launchCache.TarPath(h); fileSize(p) >= 0 {
+			l = layers.TarFileLayer(p, layers.Result{DiffID: h, Digest: h, Size: fileSize(p), UncompressedSize: fileSize(p)})
+		}
+	}
 	return produced{layer: l, diffID: h, reused: true}, nil
 }
 
@@ -377,6 +404,15 @@ func (x *exporter) layerMediaType() types.MediaType {
 		return types.DockerLayer
 	}
 	return types.OCILayer
+}
+
+// fileSize is the size of the file at p, -1 when it is not one.
+func fileSize(p string) int64 {
+	fi, err := os.Stat(p)
+	if err != nil || !fi.Mode().IsRegular() {
+		return -1
+	}
+	return fi.Size()
 }
 
 func isDir(p string) bool {

@@ -29,8 +29,10 @@ type RestoreConfig struct {
 	Inputs      platform.RestoreInputs
 	PlatformAPI api.Version
 	Logger      *log.Logger
-	// Registry reaches a cache image.
+	// Registry reaches a cache image, and the run image when Store is nil.
 	Registry image.Registry
+	// Store holds the run image (-daemon, -layout; P0.12+).
+	Store ImageStore
 }
 
 // Restore runs the restorer (platform.md "restorer"; CONFORMANCE RES-1..6,
@@ -38,9 +40,6 @@ type RestoreConfig struct {
 // layer contents from the volume cache, for the group's buildpacks only.
 func Restore(ctx context.Context, cfg RestoreConfig) error {
 	in, v, logger := cfg.Inputs, cfg.PlatformAPI, cfg.Logger
-	if in.UseDaemon || in.UseLayout {
-		return platform.Exitf(platform.CodeGeneric, "the docker daemon and OCI layout targets are not supported by this lifecycle yet: use a registry")
-	}
 	gf, err := buildpack.ReadGroup(in.GroupPath)
 	var apiErr *buildpack.APIError
 	if errors.As(err, &apiErr) {
@@ -57,7 +56,11 @@ func Restore(ctx context.Context, cfg RestoreConfig) error {
 		logger.Warnf("Not using analyzed data, usable file not found: %s", err)
 	default:
 		previous = a.Metadata
-		if err := updateRunImage(ctx, in, v, cfg.Registry, a); err != nil {
+		st := cfg.Store
+		if st == nil {
+			st = NewRegistryStore(cfg.Registry, logger)
+		}
+		if err := updateRunImage(ctx, in, v, st, a); err != nil {
 			return err
 		}
 	}
@@ -264,12 +267,15 @@ func extractVerified(ctx context.Context, src restoreSource, d v1.Hash, layerDir
 		return err
 	}
 	defer rc.Close()
+	// Reading, gunzipping and hashing run ahead on one core while the tar
+	// is extracted on the other.
 	h := sha256.New()
-	tee := io.TeeReader(rc, h)
-	if err := archive.Extract(ctx, tee, layerDir, archive.WithStripPrefix(tarPath(layerDir))); err != nil {
+	ra := archive.ReadAhead(io.TeeReader(rc, h))
+	defer ra.Close()
+	if err := archive.Extract(ctx, ra, layerDir, archive.WithStripPrefix(tarPath(layerDir))); err != nil {
 		return err
 	}
-	if _, err := io.Copy(h, rc); err != nil { // the tar's end padding
+	if _, err := io.Copy(io.Discard, ra); err != nil { // the tar's end padding
 		return errors.Wrap(err, "reading cached layer")
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != d.Hex {
@@ -303,20 +309,25 @@ func writeTOML(path string, v interface{}) error {
 // from Platform API 0.12 a run image named by tag, or without target data,
 // is resolved to a digest reference and its target; from 0.14 the run image
 // must still be readable (exit 42 otherwise).
-func updateRunImage(ctx context.Context, in platform.RestoreInputs, v api.Version, reg image.Registry, a files.Analyzed) error {
+func updateRunImage(ctx context.Context, in platform.RestoreInputs, v api.Version, st ImageStore, a files.Analyzed) error {
 	if !v.Supports(api.PlatformTargetData) || a.RunImage == nil || a.RunImage.Reference == "" {
 		return nil
 	}
-	ref, err := reg.Parse(a.RunImage.Reference)
-	if err != nil {
-		return platform.Exit(platform.CodeRestore, errors.Wrapf(err, "run image in %s", in.AnalyzedPath))
+	// An image ID (daemon) or a layout identifier is as exact as a digest
+	// reference.
+	complete := a.RunImage.Target != nil
+	if st.target() == targetRegistry {
+		ref, err := name.ParseReference(a.RunImage.Reference, name.WeakValidation)
+		if err != nil {
+			return platform.Exit(platform.CodeRestore, errors.Wrapf(err, "run image in %s", in.AnalyzedPath))
+		}
+		_, isDigest := ref.(name.Digest)
+		complete = complete && isDigest
 	}
-	_, isDigest := ref.(name.Digest)
-	complete := isDigest && a.RunImage.Target != nil
 	if complete && !v.Supports(api.PlatformRestorerRun) {
 		return nil
 	}
-	img, err := reg.Image(ctx, ref)
+	img, id, err := st.Read(ctx, a.RunImage.Reference)
 	if err != nil {
 		return platform.Exit(platform.CodeRestore, errors.Wrap(err, "reading the run image"))
 	}
@@ -327,7 +338,7 @@ func updateRunImage(ctx context.Context, in platform.RestoreInputs, v api.Versio
 	if imageName == "" {
 		imageName = a.RunImage.Reference
 	}
-	ri, err := runImageData(img, ref, imageName, v)
+	ri, err := runImageData(img, id, imageName, v)
 	if err != nil {
 		return platform.Exit(platform.CodeRestore, err)
 	}

@@ -2,23 +2,56 @@
 # Installs what the test suite needs, idempotently: a command already on
 # PATH is left alone, a missing one is installed from Debian's packages.
 # It never starts a server: the tests start their own registries
-# (internal/testutil) on free ports of 127.0.0.1.
-# Later issues add dockerd and pack here.
+# (internal/testutil) on free ports of 127.0.0.1, and use the running Docker
+# daemon or start a private one (internal/testutil/docker.go).
+# With --bench it also installs what ../shared/bench needs (make bench); with
+# --demo it installs only what the demo needs (make demo).
 set -euo pipefail
+profile=${1:-test}
+profile=${profile#--}
 
 # command -> Debian package. A key starting with / is a file that must be
 # an executable at that very path.
-declare -A need=(
-  [bash]=bash
-  [git]=git
-  [setpriv]=util-linux
-  # the real registry of the acceptance tests (CNCF distribution 2.8)
-  [docker-registry]=docker-registry
-  # base images are built from it (internal/testutil.BusyboxImage)
-  [/bin/busybox]=busybox-static
-  [skopeo]=skopeo
-  [umoci]=umoci
-)
+declare -A need
+case $profile in
+  demo)
+    need=(
+      [/bin/busybox]=busybox-static # the run image's root filesystem
+      [umoci]=umoci                 # unpacks the app image into a bundle
+      [runc]=runc                   # runs the bundle
+      [jq]=jq
+    )
+    ;;
+  test|bench)
+    need=(
+      [bash]=bash
+      [git]=git
+      [setpriv]=util-linux
+      # the real registry of the acceptance tests (CNCF distribution 2.8)
+      [docker-registry]=docker-registry
+      # base images are built from it (internal/testutil.BusyboxImage)
+      [/bin/busybox]=busybox-static
+      [skopeo]=skopeo
+      [umoci]=umoci
+      [runc]=runc
+      [jq]=jq
+      # the daemon target (-daemon): dockerd, and the CLI the tests use to
+      # run exported images
+      [/usr/sbin/dockerd]=docker.io
+      [/usr/bin/docker]=docker.io
+      # bash for run images whose processes need a shell
+      [/bin/bash-static]=bash-static
+      [curl]=curl
+    )
+    if [ "$profile" = bench ]; then
+      need+=([openssl]=openssl [/usr/bin/time]=time [pigz]=pigz)
+    fi
+    ;;
+  *)
+    echo "test-setup: unknown profile $profile (test, --bench, --demo)" >&2
+    exit 2
+    ;;
+esac
 
 # Files that must also be statically linked: the dynamic busybox package
 # installs the same path, but its binary cannot run inside a test image.

@@ -27,10 +27,14 @@ func runAnalyze(ctx context.Context, s *Session) error {
 	if err != nil {
 		return err
 	}
+	st, err := imageStore(ctx, s, target{daemon: in.UseDaemon, layout: in.UseLayout, layoutDir: in.LayoutDir}, reg)
+	if err != nil {
+		return err
+	}
 	if err := handOver(in.UID, in.GID, in.LayersDir, in.LaunchCacheDir); err != nil {
 		return err
 	}
-	_, err = phase.Analyze(ctx, phase.AnalyzeConfig{Inputs: in, PlatformAPI: s.API, Registry: reg, Logger: s.Logger})
+	_, err = phase.Analyze(ctx, phase.AnalyzeConfig{Inputs: in, PlatformAPI: s.API, Registry: reg, Store: st, Logger: s.Logger})
 	return err
 }
 

@@ -167,9 +167,3 @@ func positionalUsage(p platform.Phase) string {
 	}
 	return ""
 }
-
-// notImplemented is the run function of phases not built yet: a clear
-// failure, never a fake success.
-func notImplemented(p platform.Phase) func(context.Context, *Session) error {
-	return func(context.Context, *Session) error { return platform.NotImplemented(p) }
-}

@@ -28,6 +28,10 @@ func runCreate(ctx context.Context, s *Session) error {
 	if err != nil {
 		return err
 	}
+	st, err := imageStore(ctx, s, target{daemon: a.UseDaemon, layout: a.UseLayout, layoutDir: a.LayoutDir}, reg)
+	if err != nil {
+		return err
+	}
 	if err := handOver(a.UID, a.GID, a.LayersDir, in.Restore.CacheDir, a.LaunchCacheDir); err != nil {
 		return err
 	}
@@ -36,7 +40,7 @@ func runCreate(ctx context.Context, s *Session) error {
 	}
 	log := s.Logger
 	log.Phase("ANALYZING")
-	_, err = phase.Analyze(ctx, phase.AnalyzeConfig{Inputs: a, PlatformAPI: s.API, Registry: reg, Logger: log})
+	_, err = phase.Analyze(ctx, phase.AnalyzeConfig{Inputs: a, PlatformAPI: s.API, Registry: reg, Store: st, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -46,7 +50,7 @@ func runCreate(ctx context.Context, s *Session) error {
 	}
 	if !in.SkipRestore {
 		log.Phase("RESTORING")
-		if err := phase.Restore(ctx, phase.RestoreConfig{Inputs: in.Restore, PlatformAPI: s.API, Logger: log, Registry: reg}); err != nil {
+		if err := phase.Restore(ctx, phase.RestoreConfig{Inputs: in.Restore, PlatformAPI: s.API, Logger: log, Registry: reg, Store: st}); err != nil {
 			return err
 		}
 	}
@@ -59,7 +63,7 @@ func runCreate(ctx context.Context, s *Session) error {
 	if s.API.Supports(api.PlatformExecEnv) {
 		execEnv = in.Detect.ExecEnv
 	}
-	_, err = phase.Export(ctx, phase.ExportConfig{Inputs: in.Export, PlatformAPI: s.API, Registry: reg, Logger: log,
+	_, err = phase.Export(ctx, phase.ExportConfig{Inputs: in.Export, PlatformAPI: s.API, Registry: reg, Store: st, Logger: log,
 		LifecycleVersion: buildinfo.Version, ExecEnv: execEnv})
 	return err
 }

@@ -33,6 +33,10 @@ func runExport(ctx context.Context, s *Session) error {
 	if err != nil {
 		return err
 	}
+	st, err := imageStore(ctx, s, target{daemon: in.UseDaemon, layout: in.UseLayout, layoutDir: in.LayoutDir}, reg)
+	if err != nil {
+		return err
+	}
 	if err := handOver(in.UID, in.GID, in.LayersDir, in.CacheDir, in.LaunchCacheDir); err != nil {
 		return err
 	}
@@ -42,7 +46,7 @@ func runExport(ctx context.Context, s *Session) error {
 			return err
 		}
 	}
-	_, err = phase.Export(ctx, phase.ExportConfig{Inputs: in, PlatformAPI: s.API, Registry: reg, Logger: s.Logger,
+	_, err = phase.Export(ctx, phase.ExportConfig{Inputs: in, PlatformAPI: s.API, Registry: reg, Store: st, Logger: s.Logger,
 		LifecycleVersion: buildinfo.Version, ExecEnv: execEnv})
 	return err
 }

@@ -40,7 +40,7 @@ func RunExporter(ctx context.Context, args []string, env platform.LookupEnv, std
 // RunRebaser is the rebaser's front door.
 func RunRebaser(ctx context.Context, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
 	return execute(ctx, command{phase: platform.Rebaser, verb: "rebase", fallback: platform.CodeRebase,
-		run: notImplemented(platform.Rebaser)}, args, env, stdout, stderr)
+		run: runRebase}, args, env, stdout, stderr)
 }
 
 // RunCreator is the creator's front door.

