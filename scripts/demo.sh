@@ -31,7 +31,7 @@ step "Building $app_image with the creator (analyze, detect, restore, build, exp
 # A fresh copy of the app and an empty layers directory, as on a new build
 # machine; the cache directory is kept, so a second run restores from it.
 rm -rf "$work/app" "$work/layers"
-mkdir -p "$work/cache"
+mkdir -p "$work/cache" "$work/layers"
 cp -r samples/app "$work/app"
 # The creator starts as root, hands the layers and cache directories to the
 # build user 1000:1000 and drops to it before any buildpack runs; the app
@@ -73,4 +73,4 @@ run() {
 }
 run null
 step "Running the other process, env (the environment the launcher built)"
-run '["/cnb/process/env"]' | grep -E '^(GREETER|CNB_|PATH)=' | sort
+run '["/cnb/process/env"]' | grep -E '^(GREETER|HOME|PATH)=' | sort

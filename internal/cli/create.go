@@ -32,7 +32,7 @@ func runCreate(ctx context.Context, s *Session) error {
 	if err != nil {
 		return err
 	}
-	if err := handOver(a.UID, a.GID, a.LayersDir, in.Restore.CacheDir, a.LaunchCacheDir); err != nil {
+	if err := handOver(a.UID, a.GID, a.LayersDir, in.Restore.CacheDir, a.LaunchCacheDir, layoutDir(a.UseLayout, a.LayoutDir)); err != nil {
 		return err
 	}
 	if priv.IsRoot() {

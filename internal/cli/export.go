@@ -37,7 +37,7 @@ func runExport(ctx context.Context, s *Session) error {
 	if err != nil {
 		return err
 	}
-	if err := handOver(in.UID, in.GID, in.LayersDir, in.CacheDir, in.LaunchCacheDir); err != nil {
+	if err := handOver(in.UID, in.GID, in.LayersDir, in.CacheDir, in.LaunchCacheDir, layoutDir(in.UseLayout, in.LayoutDir)); err != nil {
 		return err
 	}
 	execEnv := ""

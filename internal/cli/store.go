@@ -39,3 +39,13 @@ func imageStore(ctx context.Context, s *Session, t target, reg image.Registry) (
 func daemonStore(ctx context.Context, s *Session) (phase.ImageStore, error) {
 	return nil, platform.Exit(platform.CodeGeneric, errors.New("the docker daemon target is not supported by this lifecycle yet: use a registry or -layout"))
 }
+
+// layoutDir is the -layout-dir the exporter writes to, handed to the build
+// user like the layers directory (PRIV-2): the image is written after the
+// privilege drop. "" when not exporting to a layout.
+func layoutDir(useLayout bool, dir string) string {
+	if !useLayout {
+		return ""
+	}
+	return dir
+}
