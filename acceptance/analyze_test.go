@@ -714,10 +714,10 @@ func TestANA12_LayoutNeedsExperimentalMode(t *testing.T) {
 	}
 }
 
-// TestANA_DaemonNotSupported: this lifecycle does not yet analyze against
-// a docker daemon; -daemon (CNB_USE_DAEMON) fails clearly with exit 1
-// rather than pretending.
-func TestANA_DaemonNotSupported(t *testing.T) {
+// TestANA_DaemonUnreachable: -daemon (CNB_USE_DAEMON) with no daemon at
+// DOCKER_HOST fails with exit 1 naming the host, before writing anything
+// (CONFORMANCE TGT-3).
+func TestANA_DaemonUnreachable(t *testing.T) {
 	t.Parallel()
 	for _, api := range anaAPIs {
 		for _, form := range []string{"flag", "env"} {
@@ -725,15 +725,16 @@ func TestANA_DaemonNotSupported(t *testing.T) {
 				t.Parallel()
 				f := newAnaFixture(t)
 				args := []string{"-layers", f.w.Layers, "-run-image", "example.com/run", "example.com/app"}
-				var env []string
+				sock := filepath.Join(f.w.Root, "no-docker.sock")
+				env := []string{"DOCKER_HOST=unix://" + sock}
 				if form == "flag" {
 					args = append([]string{"-daemon"}, args...)
 				} else {
-					env = []string{"CNB_USE_DAEMON=true"}
+					env = append(env, "CNB_USE_DAEMON=true")
 				}
 				res := f.analyze(api, env, args...)
 				wantCode(t, "analyzer(-daemon)", res, 1)
-				wantContains(t, "analyzer stderr", res.stderr, "not supported")
+				wantContains(t, "analyzer stderr", res.stderr, sock)
 				if exists(f.analyzedPath()) {
 					t.Errorf("analyzer wrote %s", f.analyzedPath())
 				}

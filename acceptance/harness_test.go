@@ -78,6 +78,7 @@ func runTests(m *testing.M) int {
 	binDir, modRoot = dir, root
 	code := m.Run()
 	stopSharedRegistry()
+	stopSharedDocker()
 	return code
 }
 

@@ -393,6 +393,7 @@ func (x *exporter) reuse(j layerJob, sha string) (produced, error) {
 	if x.launchCache != nil {
 		if p := x.launchCache.TarPath(h); fileSize(p) >= 0 {
 			l = layers.TarFileLayer(p, layers.Result{DiffID: h, Digest: h, Size: fileSize(p), UncompressedSize: fileSize(p)})
+			x.logger.Debugf("Layer '%s' is in the launch cache", j.label)
 		}
 	}
 	return produced{layer: l, diffID: h, reused: true}, nil

@@ -30,10 +30,11 @@ func runRebase(ctx context.Context, s *Session) error {
 				img, tag.RegistryStr(), in.Images[0], first.RegistryStr())
 		}
 	}
-	if in.UseDaemon {
-		return platform.Exitf(platform.CodeGeneric, "rebasing in the docker daemon is not supported by this lifecycle yet: use a registry")
-	}
 	reg, err := registry(ctx, s, in.Insecure, append([]string{in.PreviousImage, in.RunImage}, in.Images...)...)
+	if err != nil {
+		return err
+	}
+	st, err := imageStore(ctx, s, target{daemon: in.UseDaemon}, reg)
 	if err != nil {
 		return err
 	}
@@ -43,6 +44,6 @@ func runRebase(ctx context.Context, s *Session) error {
 		return platform.Exit(platform.CodeGeneric, err)
 	}
 	_, err = phase.Rebase(ctx, phase.RebaseConfig{Inputs: in, PlatformAPI: s.API, Logger: s.Logger,
-		Store: phase.NewRegistryStore(reg, s.Logger)})
+		Store: st})
 	return err
 }

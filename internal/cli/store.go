@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/cnb-lifecycle/lifecycle/image"
+	"github.com/cnb-lifecycle/lifecycle/image/docker"
 	"github.com/cnb-lifecycle/lifecycle/phase"
 	"github.com/cnb-lifecycle/lifecycle/platform"
 	"github.com/pkg/errors"
@@ -35,9 +36,18 @@ func imageStore(ctx context.Context, s *Session, t target, reg image.Registry) (
 	return phase.NewRegistryStore(reg, s.Logger), nil
 }
 
-// daemonStore connects to the docker daemon named by DOCKER_HOST.
+// daemonStore connects to the docker daemon named by DOCKER_HOST (default
+// unix:///var/run/docker.sock) and keeps a few connections open for after
+// the privilege drop (TGT-3, TGT-4).
 func daemonStore(ctx context.Context, s *Session) (phase.ImageStore, error) {
-	return nil, platform.Exit(platform.CodeGeneric, errors.New("the docker daemon target is not supported by this lifecycle yet: use a registry or -layout"))
+	client, err := docker.New(ctx, "", docker.WithLookupEnv(s.Env))
+	if err != nil {
+		return nil, platform.Exit(platform.CodeGeneric, errors.Wrap(err, "connecting to the docker daemon"))
+	}
+	if err := client.Predial(ctx, 4); err != nil {
+		return nil, platform.Exit(platform.CodeGeneric, errors.Wrap(err, "connecting to the docker daemon"))
+	}
+	return phase.NewDaemonStore(client, s.Logger), nil
 }
 
 // layoutDir is the -layout-dir the exporter writes to, handed to the build

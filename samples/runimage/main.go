@@ -111,7 +111,9 @@ func rootfsTar(busybox []byte) ([]byte, error) {
 	}
 	steps := []func() error{
 		func() error { return dir("bin", 0o755, 0) },
-		func() error { return add(&tar.Header{Typeflag: tar.TypeReg, Name: "bin/busybox", Mode: 0o755}, busybox) },
+		func() error {
+			return add(&tar.Header{Typeflag: tar.TypeReg, Name: "bin/busybox", Mode: 0o755}, busybox)
+		},
 	}
 	for _, a := range applets {
 		steps = append(steps, func() error {
@@ -120,7 +122,9 @@ func rootfsTar(busybox []byte) ([]byte, error) {
 	}
 	steps = append(steps,
 		func() error { return dir("etc", 0o755, 0) },
-		func() error { return file("etc/passwd", 0o644, "root:x:0:0:root:/root:/bin/sh\ncnb:x:1000:1000:cnb:/home/cnb:/bin/sh\n") },
+		func() error {
+			return file("etc/passwd", 0o644, "root:x:0:0:root:/root:/bin/sh\ncnb:x:1000:1000:cnb:/home/cnb:/bin/sh\n")
+		},
 		func() error { return file("etc/group", 0o644, "root:x:0:\ncnb:x:1000:\n") },
 		func() error { return dir("home", 0o755, 0) },
 		func() error { return dir("home/cnb", 0o755, 1000) },
