@@ -48,14 +48,14 @@ type daemonWorkspace struct {
 	launchCache     string
 }
 
-func newDaemonWorkspace(t *testing.T) *daemonWorkspace {
+func newDaemonWorkspace(t *testing.T, runOpts ...testutil.ImageOption) *daemonWorkspace {
 	t.Helper()
 	d := sharedDocker(t)
 	w := &daemonWorkspace{workspace: newWorkspace(t), docker: d}
 	slug := strings.ReplaceAll(registryRepo(t, ""), "/", "-")
 	w.runName = "cnb-acceptance/" + strings.Trim(slug, "-") + "-run:latest"
 	w.appRef = "cnb-acceptance/" + strings.Trim(slug, "-") + "-app:latest"
-	testutil.LoadImage(t, d, testutil.BusyboxImage(t), w.runName)
+	testutil.LoadImage(t, d, testutil.BusyboxImage(t, runOpts...), w.runName)
 	t.Cleanup(func() {
 		for _, ref := range []string{w.appRef, w.appRef + "-2", w.runName} {
 			_ = d.Command("rmi", "-f", ref).Run()
@@ -281,4 +281,29 @@ func TestCRE1_CreatorDaemon(t *testing.T) {
 		"-launcher", filepath.Join(binDir, "launcher"), "-run-image", w.runName, w.appRef}})
 	wantCode(t, "creator", res, 0)
 	wantContains(t, "creator image", w.dockerRun(t, w.appRef), "serving default-args")
+}
+
+// TestLCH_DaemonShellProcess: a Buildpack API 0.8 shell process in an
+// image whose run image has bash (bash-static): the launcher sources the
+// layer's profile.d script and the app's .profile, then runs the command
+// through bash (CONFORMANCE LCH-5, LCH-6, TGT-3).
+func TestLCH_DaemonShellProcess(t *testing.T) {
+	t.Parallel()
+	w := newDaemonWorkspace(t, testutil.WithBash())
+	w.write(filepath.Join(w.App, ".profile"), "export FROM_APP=app-profile\n")
+	w.addBuild(bbp{id: "example/shell", api: "0.8", script: `
+layer tools launch
+put tools/profile.d/greet.sh 'export GREETING=layer-profile'
+cat > "$L/launch.toml" <<'T'
+[[processes]]
+type = "web"
+command = "echo shell says $GREETING and $FROM_APP; echo bash $BASH_VERSION"
+default = true
+T
+`})
+	w.setOrder([]ref{r("example/shell")})
+	wantCode(t, "exporter", w.buildAndExport(t, "1"), 0)
+	out := w.dockerRun(t, w.appRef)
+	wantContains(t, "shell process", out, "shell says layer-profile and app-profile")
+	wantContains(t, "shell process", out, "bash 5.")
 }

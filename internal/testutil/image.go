@@ -69,9 +69,20 @@ type imageOptions struct {
 // extraLayer is one layer added on top of the rootfs: a layer as given, or
 // one BusyboxImage builds with the image's layer media type.
 type extraLayer struct {
+	bash       bool
 	layer      v1.Layer
 	files      map[string]string
 	randomSize int64
+}
+
+// BashStaticPath is where Debian's bash-static package puts its binary.
+const BashStaticPath = "/bin/bash-static"
+
+// WithBash adds /bin/bash (Debian's bash-static) in a layer of its own, for
+// run images whose processes need a shell: the launcher runs profile.d
+// scripts and non-direct processes through bash.
+func WithBash() ImageOption {
+	return func(o *imageOptions) { o.extra = append(o.extra, extraLayer{bash: true}) }
 }
 
 // WithOCIMediaTypes makes an OCI image (manifest, config and layers);
@@ -191,6 +202,12 @@ func buildBusybox(o *imageOptions) (v1.Image, error) {
 		l := e.layer
 		switch {
 		case l != nil:
+		case e.bash:
+			var data []byte
+			if data, err = os.ReadFile(BashStaticPath); err != nil {
+				return nil, fmt.Errorf("the static bash is missing: %v: %s (Debian package bash-static)", err, missingHint)
+			}
+			l, err = layerOf([]entry{dir("bin", 0o755, 0, 0), file("bin/bash", 0o755, data)}, layerType)
 		case e.files != nil:
 			l, err = layerOf(fileEntries(e.files), layerType)
 		default:
