@@ -1,11 +1,13 @@
 # The lifecycle's build, test and lint entry points.
 GO      ?= go
 OUT     ?= out
-VERSION ?= 0.1.0-dev
+# The lifecycle's version: a semver above 0.7.5, because pack uses the creator
+# and lifecycle images only from lifecycles that new.
+VERSION ?= 0.90.0
 LDFLAGS := -s -w -X github.com/cnb-lifecycle/lifecycle/internal/buildinfo.Version=$(VERSION)
-PHASES  := analyzer detector restorer builder exporter rebaser creator launcher
+PHASES  := analyzer detector restorer builder exporter rebaser creator launcher lifecycle
 
-.PHONY: all build test unit acceptance lint setup bench demo clean
+.PHONY: all build test unit acceptance lint setup bench demo dist clean
 
 all: build
 
@@ -21,6 +23,10 @@ setup:
 ## test: the whole suite: setup, lint, unit and acceptance tests
 test: setup lint
 	$(GO) test -count=1 ./...
+
+## dist: the lifecycle tarball pack reads and the lifecycle image, into $(OUT)/dist/
+dist: build
+	$(GO) run ./scripts/dist -bin $(OUT)/lifecycle -version $(VERSION) -out $(OUT)/dist
 
 ## demo: build samples/app with samples/buildpacks into an OCI layout and run it with runc (root)
 demo:

@@ -104,4 +104,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
   done
 fi
+# pack, the real platform client of the acceptance tests, built from the Go
+# module proxy at a pinned release through tools/pack (a module of its own
+# that repeats pack's replace directive), into out/tools/pack.
+if [ "$profile" = test ]; then
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  pack_version=0.40.6
+  if [ "$("$root/out/tools/pack" version 2>/dev/null)" != "$pack_version" ]; then
+    echo "test-setup: building pack $pack_version"
+    (cd "$root/tools/pack" && GOFLAGS=-mod=mod go build -o "$root/out/tools/pack" \
+      -ldflags "-X github.com/buildpacks/pack/pkg/client.Version=$pack_version" github.com/buildpacks/pack)
+  fi
+fi
 echo "test-setup: ready"

@@ -46,7 +46,7 @@ const (
 )
 
 // BusyboxApplets are the names linked to busybox under /bin.
-var BusyboxApplets = []string{"sh", "ls", "cat", "echo", "env", "true"}
+var BusyboxApplets = []string{"sh", "ls", "cat", "echo", "env", "true", "mkdir", "chmod", "cp", "rm", "id", "printf", "head", "sleep"}
 
 // epoch is the time of every file in the layers BusyboxImage builds, so
 // that the same options give the same image.

@@ -27,7 +27,7 @@ import (
 )
 
 // applets get a symlink to busybox in /bin.
-var applets = []string{"sh", "cat", "echo", "env", "ls", "printf", "sed", "tr", "wc", "id", "head", "sleep", "true"}
+var applets = []string{"sh", "cat", "echo", "env", "ls", "printf", "sed", "tr", "wc", "id", "head", "sleep", "true", "mkdir", "chmod", "cp", "rm"}
 
 func main() {
 	if len(os.Args) != 2 {

@@ -1,0 +1,132 @@
+package acceptance
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cnb-lifecycle/lifecycle/internal/testutil"
+)
+
+// packVersion is the pack release tools/pack pins.
+const packVersion = "0.40.6"
+
+// packFixture is a builder made by the real pack from our lifecycle
+// tarball (make dist's layout), the sample buildpacks and a busybox base
+// image loaded into the test daemon, plus the names private to the test.
+type packFixture struct {
+	t                     *testing.T
+	docker                *testutil.Docker
+	dir, home             string
+	base, builder, appRef string
+}
+
+func packBinary(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(modRoot, "out", "tools", "pack")
+	if out, err := exec.Command(p, "version").Output(); err != nil || strings.TrimSpace(string(out)) != packVersion {
+		t.Fatalf("pack %s is not at %s (%v): run make setup, which builds it from tools/pack", packVersion, p, err)
+	}
+	return p
+}
+
+// pack runs the pack CLI against the test daemon, with its own PACK_HOME.
+func (f *packFixture) pack(args ...string) (string, error) {
+	cmd := exec.Command(packBinary(f.t), append(args, "--no-color")...)
+	cmd.Env = append(os.Environ(), "DOCKER_HOST="+f.docker.Host(), "PACK_HOME="+f.home)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (f *packFixture) mustPack(flow string, args ...string) string {
+	f.t.Helper()
+	out, err := f.pack(args...)
+	if err != nil {
+		f.t.Fatalf("pack flow %q: pack %s: %v\n%s", flow, strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func newPackFixture(t *testing.T) *packFixture {
+	t.Helper()
+	d := sharedDocker(t)
+	dir, err := os.MkdirTemp("", "cnb-pack-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	slug := strings.Trim(strings.ReplaceAll(registryRepo(t, ""), "/", "-"), "-")
+	f := &packFixture{t: t, docker: d, dir: dir, home: filepath.Join(dir, "pack-home"),
+		base:    "cnb-acceptance/" + slug + "-base:latest",
+		builder: "cnb-acceptance/" + slug + "-builder:latest",
+		appRef:  "cnb-acceptance/" + slug + "-app:latest"}
+	t.Cleanup(func() {
+		for _, ref := range []string{f.appRef, f.builder, f.base} {
+			_ = d.Command("rmi", "-f", ref).Run()
+		}
+	})
+	testutil.LoadImage(t, d, testutil.BusyboxImage(t), f.base)
+
+	dist := filepath.Join(dir, "dist")
+	build := exec.Command("go", "run", "./scripts/dist", "-bin", binDir, "-version", "0.90.0", "-out", dist)
+	build.Dir = modRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("make dist: %v\n%s", err, out)
+	}
+	samples := filepath.Join(modRoot, "samples")
+	config := filepath.Join(dir, "builder.toml")
+	if err := os.WriteFile(config, []byte(fmt.Sprintf(`
+[[buildpacks]]
+  uri = %q
+[[buildpacks]]
+  uri = %q
+
+[[order]]
+  [[order.group]]
+    id = "samples/banner"
+    version = "0.1.0"
+  [[order.group]]
+    id = "samples/greeter"
+    version = "0.1.0"
+
+[lifecycle]
+  uri = %q
+
+[build]
+  image = %q
+
+[[run.images]]
+  image = %q
+`, filepath.Join(samples, "buildpacks", "samples_banner", "0.1.0"), filepath.Join(samples, "buildpacks", "samples_greeter", "0.1.0"),
+		filepath.Join(dist, "lifecycle-v0.90.0+linux.x86-64.tgz"), f.base, f.base)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.mustPack("builder create", "builder", "create", f.builder, "--config", config, "--pull-policy", "never")
+	return f
+}
+
+// TestPack_TrustedBuildToDaemon: pack builder create takes our lifecycle
+// tarball; pack build with a trusted builder runs our creator in a
+// container against the daemon, and the image runs with our launcher:
+// default process, another process type, user arguments.
+func TestPack_TrustedBuildToDaemon(t *testing.T) {
+	t.Parallel()
+	f := newPackFixture(t)
+	out := f.mustPack("trusted build", "build", f.appRef, "--builder", f.builder, "--path", filepath.Join(modRoot, "samples", "app"),
+		"--pull-policy", "never", "--trust-builder", "--network", "none", "--docker-host", "inherit")
+	wantContains(t, "pack build output", out, "===> EXPORTING")
+	run := func(args ...string) string {
+		t.Helper()
+		o, err := f.docker.Command(append([]string{"run", "--rm", "--network", "none"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("docker run %v: %v\n%s", args, err, o)
+		}
+		return string(o)
+	}
+	wantContains(t, "default process", run(f.appRef), "Hello from an app built by a from-scratch Cloud Native Buildpacks lifecycle!")
+	wantContains(t, "env process", run("--entrypoint", "/cnb/process/env", f.appRef), "GREETER=the samples/greeter buildpack")
+	wantContains(t, "user args", run(f.appRef, "/etc/passwd"), "cnb:x:1000")
+}

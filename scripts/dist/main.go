@@ -1,0 +1,214 @@
+// Command dist packs the lifecycle for builder authors (make dist):
+//
+//   - lifecycle-v<version>+linux.<arch>.tgz, the tarball pack builder create
+//     reads: lifecycle.toml (the supported Buildpack and Platform APIs and
+//     the version) and lifecycle/<phase> for every phase, links to the one
+//     multi-call binary lifecycle/lifecycle, beside lifecycle/launcher;
+//   - lifecycle-image.tar (docker load) and lifecycle-image/ (an OCI layout):
+//     the lifecycle image for pack's untrusted flow (--lifecycle-image),
+//     /cnb/lifecycle/ with the labels platforms read.
+//
+// Usage: go run ./scripts/dist -bin <dir with lifecycle and launcher> -version <semver> -out <dir>
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/cnb-lifecycle/lifecycle/api"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// The phases linked to the multi-call binary.
+var phases = []string{"analyzer", "detector", "restorer", "builder", "exporter", "rebaser", "creator"}
+
+var mtime = time.Date(1980, 1, 1, 0, 0, 1, 0, time.UTC)
+
+func main() {
+	bin := flag.String("bin", "out/lifecycle", "directory holding the lifecycle and launcher binaries")
+	version := flag.String("version", "", "lifecycle version (semver)")
+	out := flag.String("out", "out/dist", "output directory")
+	repo := flag.String("image", "cnb-lifecycle/lifecycle", "repository of the lifecycle image")
+	flag.Parse()
+	if err := run(*bin, *version, *out, *repo); err != nil {
+		fmt.Fprintln(os.Stderr, "dist:", err)
+		os.Exit(1)
+	}
+}
+
+// apis lists every supported version of a range, as lifecycle.toml and the
+// lifecycle image label give them: nothing is deprecated.
+type apiSet struct {
+	Deprecated []string `json:"deprecated"`
+	Supported  []string `json:"supported"`
+}
+
+func versions(r api.Range) apiSet {
+	s := apiSet{Deprecated: []string{}}
+	for v := r.Min; r.Max.AtLeast(v); v.Minor++ {
+		s.Supported = append(s.Supported, v.String())
+	}
+	return s
+}
+
+func run(bin, version, out, repo string) error {
+	if version == "" {
+		return fmt.Errorf("-version is required")
+	}
+	multi, err := os.ReadFile(filepath.Join(bin, "lifecycle"))
+	if err != nil {
+		return err
+	}
+	launcher, err := os.ReadFile(filepath.Join(bin, "launcher"))
+	if err != nil {
+		return err
+	}
+	bp, pl := versions(api.SupportedBuildpack()), versions(api.SupportedPlatform())
+	var desc strings.Builder
+	fmt.Fprintf(&desc, "[apis]\n[apis.buildpack]\n  deprecated = []\n  supported = %s\n[apis.platform]\n  deprecated = []\n  supported = %s\n\n[lifecycle]\n  version = %q\n",
+		tomlList(bp.Supported), tomlList(pl.Supported), version)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+
+	// The tarball pack reads.
+	arch := map[string]string{"amd64": "x86-64"}[runtime.GOARCH]
+	if arch == "" {
+		arch = runtime.GOARCH
+	}
+	tgz := filepath.Join(out, fmt.Sprintf("lifecycle-v%s+linux.%s.tgz", version, arch))
+	files := func(prefix string) []entry {
+		es := []entry{{name: prefix + "/", mode: 0o755, dir: true},
+			{name: prefix + "/lifecycle", mode: 0o755, data: multi},
+			{name: prefix + "/launcher", mode: 0o755, data: launcher}}
+		for _, p := range phases {
+			es = append(es, entry{name: prefix + "/" + p, link: "lifecycle"})
+		}
+		return es
+	}
+	tarData, err := tarOf(append([]entry{{name: "lifecycle.toml", mode: 0o644, data: []byte(desc.String())}}, files("lifecycle")...))
+	if err != nil {
+		return err
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(tarData)
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(tgz, gz.Bytes(), 0o644); err != nil {
+		return err
+	}
+
+	// The lifecycle image.
+	layerData, err := tarOf(append([]entry{{name: "cnb/", mode: 0o755, dir: true}}, files("cnb/lifecycle")...))
+	if err != nil {
+		return err
+	}
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(layerData)), nil
+	}, tarball.WithMediaType(types.OCILayer))
+	if err != nil {
+		return err
+	}
+	base := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+	img, err := mutate.Append(base, mutate.Addendum{Layer: layer, History: v1.History{CreatedBy: "cnb-lifecycle " + version}})
+	if err != nil {
+		return err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return err
+	}
+	cf = cf.DeepCopy()
+	apis, _ := json.Marshal(map[string]apiSet{"buildpack": bp, "platform": pl})
+	builderMD, _ := json.Marshal(map[string]any{"lifecycle": map[string]any{"version": version,
+		"apis": map[string]apiSet{"buildpack": bp, "platform": pl}}})
+	cf.OS, cf.Architecture, cf.Created = "linux", runtime.GOARCH, v1.Time{Time: mtime}
+	cf.Config.WorkingDir = "/layers"
+	cf.Config.Labels = map[string]string{
+		"io.buildpacks.lifecycle.version": version,
+		"io.buildpacks.lifecycle.apis":    string(apis),
+		"io.buildpacks.builder.metadata":  string(builderMD),
+	}
+	if img, err = mutate.ConfigFile(img, cf); err != nil {
+		return err
+	}
+	tag, err := name.NewTag(repo + ":" + version)
+	if err != nil {
+		return err
+	}
+	if err := tarball.WriteToFile(filepath.Join(out, "lifecycle-image.tar"), tag, img); err != nil {
+		return err
+	}
+	lp := filepath.Join(out, "lifecycle-image")
+	os.RemoveAll(lp)
+	p, err := layout.Write(lp, empty.Index)
+	if err != nil {
+		return err
+	}
+	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": version})); err != nil {
+		return err
+	}
+	size := int64(len(multi) + len(launcher))
+	fmt.Printf("%s\n%s (%s)\n/cnb/lifecycle: %.1f MB\n", tgz, tag, filepath.Join(out, "lifecycle-image.tar"), float64(size)/1e6)
+	return nil
+}
+
+func tomlList(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+type entry struct {
+	name, link string
+	mode       int64
+	dir        bool
+	data       []byte
+}
+
+// tarOf is a reproducible tar of the entries, owned by root.
+func tarOf(es []entry) ([]byte, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range es {
+		h := &tar.Header{Name: e.name, Mode: e.mode, ModTime: mtime, Format: tar.FormatPAX}
+		switch {
+		case e.dir:
+			h.Typeflag = tar.TypeDir
+		case e.link != "":
+			h.Typeflag, h.Linkname, h.Mode = tar.TypeSymlink, e.link, 0o777
+		default:
+			h.Typeflag, h.Size = tar.TypeReg, int64(len(e.data))
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(e.data); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
