@@ -115,18 +115,89 @@ func newPackFixture(t *testing.T) *packFixture {
 func TestPack_TrustedBuildToDaemon(t *testing.T) {
 	t.Parallel()
 	f := newPackFixture(t)
-	out := f.mustPack("trusted build", "build", f.appRef, "--builder", f.builder, "--path", filepath.Join(modRoot, "samples", "app"),
-		"--pull-policy", "never", "--trust-builder", "--network", "none", "--docker-host", "inherit")
+	out := f.build("trusted build", "--trust-builder")
 	wantContains(t, "pack build output", out, "===> EXPORTING")
-	run := func(args ...string) string {
-		t.Helper()
-		o, err := f.docker.Command(append([]string{"run", "--rm", "--network", "none"}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("docker run %v: %v\n%s", args, err, o)
-		}
-		return string(o)
-	}
+	run := f.run
 	wantContains(t, "default process", run(f.appRef), "Hello from an app built by a from-scratch Cloud Native Buildpacks lifecycle!")
 	wantContains(t, "env process", run("--entrypoint", "/cnb/process/env", f.appRef), "GREETER=the samples/greeter buildpack")
 	wantContains(t, "user args", run(f.appRef, "/etc/passwd"), "cnb:x:1000")
+}
+
+// build runs pack build of the sample app with the fixture's builder.
+func (f *packFixture) build(flow string, extra ...string) string {
+	f.t.Helper()
+	args := append([]string{"build", f.appRef, "--builder", f.builder, "--path", filepath.Join(modRoot, "samples", "app"),
+		"--pull-policy", "never", "--network", "none", "--docker-host", "inherit"}, extra...)
+	return f.mustPack(flow, args...)
+}
+
+func (f *packFixture) run(args ...string) string {
+	f.t.Helper()
+	o, err := f.docker.Command(append([]string{"run", "--rm", "--network", "none"}, args...)...).CombinedOutput()
+	if err != nil {
+		f.t.Fatalf("docker run %v: %v\n%s", args, err, o)
+	}
+	return string(o)
+}
+
+// TestPack_UntrustedBuildAndRebuild: without --trust-builder pack runs
+// analyzer, detector, restorer, builder and exporter in their own
+// containers, the privileged ones from our lifecycle image
+// (--lifecycle-image); a rebuild restores the cached layer and reuses every
+// layer (same image ID); --clear-cache builds without the cache.
+func TestPack_UntrustedBuildAndRebuild(t *testing.T) {
+	t.Parallel()
+	f := newPackFixture(t)
+	// pack runs the privileged phases of an untrusted build from a
+	// lifecycle image (by default buildpacksio/lifecycle:<version>): ours,
+	// from make dist.
+	lcImage := "cnb-acceptance/" + strings.Trim(strings.ReplaceAll(registryRepo(t, ""), "/", "-"), "-") + "-lifecycle:0.90.0"
+	load := f.docker.Command("load", "-i", filepath.Join(f.dir, "dist", "lifecycle-image.tar"))
+	if o, err := load.CombinedOutput(); err != nil {
+		t.Fatalf("docker load lifecycle image: %v\n%s", err, o)
+	}
+	if o, err := f.docker.Command("tag", "cnb-lifecycle/lifecycle:0.90.0", lcImage).CombinedOutput(); err != nil {
+		t.Fatalf("docker tag: %v\n%s", err, o)
+	}
+	t.Cleanup(func() { _ = f.docker.Command("rmi", "-f", lcImage).Run() })
+
+	out := f.build("untrusted build", "--lifecycle-image", lcImage)
+	for _, phase := range []string{"===> ANALYZING", "===> DETECTING", "===> RESTORING", "===> BUILDING", "===> EXPORTING"} {
+		wantContains(t, "untrusted build output", out, phase)
+	}
+	wantContains(t, "untrusted build image", f.run(f.appRef), "Hello from an app built by a from-scratch Cloud Native Buildpacks lifecycle!")
+	first, err := f.docker.ImageID(f.appRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out = f.build("rebuild with cache", "--lifecycle-image", lcImage)
+	wantContains(t, "rebuild output", out, "Restoring data for 'samples/banner:banner' from cache")
+	wantContains(t, "rebuild output", out, "Reusing layer 'samples/greeter:greeter'")
+	if again, _ := f.docker.ImageID(f.appRef); again != first {
+		t.Errorf("rebuild gave image %s, want the same %s", again, first)
+	}
+
+	out = f.build("clear cache", "--lifecycle-image", lcImage, "--clear-cache")
+	if strings.Contains(out, "from cache") {
+		t.Errorf("--clear-cache build restored from the cache:\n%s", out)
+	}
+	wantContains(t, "clear-cache build image", f.run(f.appRef), "Hello from an app built by a from-scratch")
+}
+
+// TestPack_Rebase: pack rebase reads our labels and puts the app image on a
+// new run image in the daemon; the result runs.
+func TestPack_Rebase(t *testing.T) {
+	t.Parallel()
+	f := newPackFixture(t)
+	f.build("trusted build", "--trust-builder")
+	before, _ := f.docker.ImageID(f.appRef)
+	testutil.LoadImage(t, f.docker, testutil.BusyboxImage(t, testutil.WithFiles(map[string]string{"etc/run-version": "2\n"})), f.base)
+	out := f.mustPack("rebase", "rebase", f.appRef, "--pull-policy", "never")
+	wantContains(t, "pack rebase output", out, "Rebased")
+	if after, _ := f.docker.ImageID(f.appRef); after == before {
+		t.Error("pack rebase left the image as it was")
+	}
+	wantContains(t, "rebased image", f.run("--entrypoint", "/bin/cat", f.appRef, "/etc/run-version"), "2")
+	wantContains(t, "rebased image", f.run(f.appRef), "Hello from an app built by a from-scratch")
 }

@@ -117,7 +117,17 @@ func run(bin, version, out, repo string) error {
 	}
 
 	// The lifecycle image.
-	layerData, err := tarOf(append([]entry{{name: "cnb/", mode: 0o755, dir: true}}, files("cnb/lifecycle")...))
+	// Platforms run the phases of this image as root (or as the build
+	// user they name): root must exist, and phases need a /tmp.
+	system := []entry{
+		{name: "etc/", mode: 0o755, dir: true},
+		{name: "etc/passwd", mode: 0o644, data: []byte("root:x:0:0:root:/root:/sbin/nologin\n")},
+		{name: "etc/group", mode: 0o644, data: []byte("root:x:0:\n")},
+		{name: "root/", mode: 0o700, dir: true},
+		{name: "tmp/", mode: 0o1777, dir: true},
+		{name: "cnb/", mode: 0o755, dir: true},
+	}
+	layerData, err := tarOf(append(system, files("cnb/lifecycle")...))
 	if err != nil {
 		return err
 	}
