@@ -201,3 +201,26 @@ func TestPack_Rebase(t *testing.T) {
 	wantContains(t, "rebased image", f.run("--entrypoint", "/bin/cat", f.appRef, "/etc/run-version"), "2")
 	wantContains(t, "rebased image", f.run(f.appRef), "Hello from an app built by a from-scratch")
 }
+
+// TestPack_Publish: pack build --publish exports to the registry (the
+// phase containers on the host network reach it at 127.0.0.1, an insecure
+// registry); the pushed image is pulled into the daemon and runs.
+func TestPack_Publish(t *testing.T) {
+	t.Parallel()
+	f := newPackFixture(t)
+	reg := sharedRegistry(t)
+	runRef := reg.Ref(registryRepo(t, "run") + ":latest")
+	appRef := reg.Ref(registryRepo(t, "app") + ":latest")
+	testutil.Push(t, testutil.BusyboxImage(t), runRef)
+	out := f.mustPack("publish", "build", appRef, "--builder", f.builder, "--path", filepath.Join(modRoot, "samples", "app"),
+		"--pull-policy", "never", "--network", "host", "--docker-host", "inherit", "--trust-builder",
+		"--publish", "--run-image", runRef, "--insecure-registry", reg.Host())
+	wantContains(t, "publish output", out, "*** Digest: sha256:")
+	digest := testutil.Digest(t, appRef)
+	wantContains(t, "publish output", out, digest.String())
+	if o, err := f.docker.Command("pull", appRef).CombinedOutput(); err != nil {
+		t.Fatalf("docker pull %s: %v\n%s", appRef, err, o)
+	}
+	t.Cleanup(func() { _ = f.docker.Command("rmi", "-f", appRef).Run() })
+	wantContains(t, "published image", f.run(appRef), "Hello from an app built by a from-scratch")
+}
