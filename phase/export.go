@@ -120,8 +120,11 @@ func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
 	for i, a := range adds {
 		plan[i].record(&lmd, a.diffID)
 	}
-	entry := runImageEntry(in, analyzed.RunImage.Image)
-	lmd.RunImage = files.RunImageForRebase{Reference: analyzed.RunImage.Reference, Image: entry.Image, Mirrors: entry.Mirrors}
+	entry := runImageEntry(in, analyzed.RunImage.Image, analyzed.RunImage.Reference)
+	lmd.RunImage = files.RunImageForRebase{Reference: analyzed.RunImage.Reference}
+	if analyzed.RunImage.Image != "" { // runImage.image and mirrors are P0.12+
+		lmd.RunImage.Image, lmd.RunImage.Mirrors = entry.Image, entry.Mirrors
+	}
 	if top, err := topLayer(base); err == nil {
 		lmd.RunImage.TopLayer = top
 	}
@@ -275,18 +278,26 @@ func creationTime(sde string, logger *log.Logger) time.Time {
 
 // runImageEntry is the run.toml (P0.12+) or stack.toml entry the run image
 // named in analyzed.toml belongs to, so that the label records its mirrors
-// for the rebaser (CONFORMANCE LBL-2, REB-3); only the name when no entry
-// lists it.
-func runImageEntry(in platform.ExportInputs, runImage string) files.RunImageEntry {
+// for the rebaser (CONFORMANCE LBL-2, REB-3). Below P0.12 analyzed.toml
+// names no run image: the stack.toml entry is used, as platforms such as
+// kpack read stack.runImage.image back; without one, the run image's
+// reference.
+func runImageEntry(in platform.ExportInputs, runImage, reference string) files.RunImageEntry {
 	var entries []files.RunImageEntry
 	if in.RunPath != "" {
 		if r, err := files.ReadRun(in.RunPath); err == nil {
 			entries = r.Images
 		}
 	} else if in.StackPath != "" {
-		if st, err := files.ReadStack(in.StackPath); err == nil {
+		if st, err := files.ReadStack(in.StackPath); err == nil && st.RunImage.Image != "" {
 			entries = []files.RunImageEntry{st.RunImage}
 		}
+	}
+	if runImage == "" {
+		if len(entries) > 0 {
+			return entries[0]
+		}
+		return files.RunImageEntry{Image: reference}
 	}
 	for _, e := range entries {
 		if e.Image == runImage {
