@@ -68,7 +68,8 @@ func newPackFixture(t *testing.T) *packFixture {
 			_ = d.Command("rmi", "-f", ref).Run()
 		}
 	})
-	testutil.LoadImage(t, d, testutil.BusyboxImage(t), f.base)
+	// bash (bash-static) for the launcher's shell commands.
+	testutil.LoadImage(t, d, testutil.BusyboxImage(t, testutil.WithBash()), f.base)
 
 	dist := filepath.Join(dir, "dist")
 	build := exec.Command("go", "run", "./scripts/dist", "-bin", binDir, "-version", "0.90.0", "-out", dist)
@@ -121,6 +122,10 @@ func TestPack_TrustedBuildToDaemon(t *testing.T) {
 	wantContains(t, "default process", run(f.appRef), "Hello from an app built by a from-scratch Cloud Native Buildpacks lifecycle!")
 	wantContains(t, "env process", run("--entrypoint", "/cnb/process/env", f.appRef), "GREETER=the samples/greeter buildpack")
 	wantContains(t, "user args", run(f.appRef, "/etc/passwd"), "cnb:x:1000")
+	// The launcher as entrypoint with a direct command (--) and with a
+	// shell command, both with the layers' environment.
+	wantContains(t, "direct command", run("--entrypoint", "/cnb/lifecycle/launcher", f.appRef, "--", "env"), "GREETER=the samples/greeter buildpack")
+	wantContains(t, "shell command", run("--entrypoint", "/cnb/lifecycle/launcher", f.appRef, "echo shell: $GREETER | banner"), "| shell: the samples/greeter buildpack")
 }
 
 // build runs pack build of the sample app with the fixture's builder.
