@@ -24,7 +24,10 @@ func TestKpack_Phases(t *testing.T) {
 	t.Parallel()
 	f := newPackFixture(t)
 	reg := sharedRegistry(t)
-	testutil.Push(t, testutil.BusyboxImage(t), reg.Ref(registryRepo(t, "run")+":latest"))
+	// Run images of Platform API 0.9 platforms carry a stack id, which
+	// kpack's completion step and rebaser read.
+	stack := testutil.WithStackID("io.buildpacks.samples.busybox")
+	testutil.Push(t, testutil.BusyboxImage(t, stack), reg.Ref(registryRepo(t, "run")+":latest"))
 	proxy := anaAuthProxy(t, reg.Host())
 	runRef := proxy + "/" + registryRepo(t, "run") + ":latest"
 	appRef := proxy + "/" + registryRepo(t, "app") + ":1"
@@ -127,5 +130,20 @@ func TestKpack_Phases(t *testing.T) {
 	wantContains(t, "second exporter", out, "Reusing layer 'samples/banner:banner'")
 	if got := testutil.Digest(t, direct).String(); got != report.Image.Digest {
 		t.Errorf("second build digest %s, want %s", got, report.Image.Digest)
+	}
+
+	// kpack rebases with the reference's library; pack rebase reads our
+	// labels the same way: the image moves onto a new run image.
+	directRun := reg.Ref(registryRepo(t, "run") + ":latest")
+	testutil.Push(t, testutil.BusyboxImage(t, stack, testutil.WithFiles(map[string]string{"etc/run-version": "2\n"})), directRun)
+	f.mustPack("kpack rebase", "rebase", direct, "--publish", "--run-image", directRun, "--insecure-registry", reg.Host(), "--force") // the builder lists its daemon run image
+	rebased := testutil.Pull(t, direct)
+	rcf, err := rebased.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	newRun, _ := testutil.Pull(t, directRun).ConfigFile()
+	if n := len(newRun.RootFS.DiffIDs); len(rcf.RootFS.DiffIDs) < n || rcf.RootFS.DiffIDs[n-1] != newRun.RootFS.DiffIDs[n-1] {
+		t.Errorf("pack rebase did not put the image on the new run image: %v", rcf.RootFS.DiffIDs)
 	}
 }
