@@ -84,13 +84,19 @@ func newPackFixture(t *testing.T) *packFixture {
   uri = %q
 [[buildpacks]]
   uri = %q
+[[buildpacks]]
+  uri = %q
+[[buildpacks]]
+  uri = %q
 
 [[order]]
   [[order.group]]
-    id = "samples/banner"
+    id = "samples/jvm"
     version = "0.1.0"
+
+[[order]]
   [[order.group]]
-    id = "samples/greeter"
+    id = "samples/hello"
     version = "0.1.0"
 
 [lifecycle]
@@ -102,6 +108,7 @@ func newPackFixture(t *testing.T) *packFixture {
 [[run.images]]
   image = %q
 `, filepath.Join(samples, "buildpacks", "samples_banner", "0.1.0"), filepath.Join(samples, "buildpacks", "samples_greeter", "0.1.0"),
+		filepath.Join(samples, "buildpacks", "samples_hello", "0.1.0"), filepath.Join(samples, "buildpacks", "samples_jvm", "0.1.0"),
 		filepath.Join(dist, "lifecycle-v0.90.0+linux.x86-64.tgz"), f.base, f.base)), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +125,11 @@ func TestPack_TrustedBuildToDaemon(t *testing.T) {
 	f := newPackFixture(t)
 	out := f.build("trusted build", "--trust-builder")
 	wantContains(t, "pack build output", out, "===> EXPORTING")
+	// samples/jvm's group fails detection; the composite samples/hello's
+	// group passes with the build plan met (banner provides, greeter
+	// requires).
+	wantContains(t, "pack build output", out, "2 of 2 buildpacks participating")
+	wantContains(t, "pack build output", out, "samples/greeter 0.1.0")
 	run := f.run
 	wantContains(t, "default process", run(f.appRef), "Hello from an app built by a from-scratch Cloud Native Buildpacks lifecycle!")
 	wantContains(t, "env process", run("--entrypoint", "/cnb/process/env", f.appRef), "GREETER=the samples/greeter buildpack")
@@ -178,6 +190,9 @@ func TestPack_UntrustedBuildAndRebuild(t *testing.T) {
 
 	out = f.build("rebuild with cache", "--lifecycle-image", lcImage)
 	wantContains(t, "rebuild output", out, "Restoring data for 'samples/banner:banner' from cache")
+	// The cache-only layer comes back too, and the buildpack sees it.
+	wantContains(t, "rebuild output", out, "Restoring data for 'samples/banner:downloads' from cache")
+	wantContains(t, "rebuild output", out, "banner: reusing the cached downloads")
 	wantContains(t, "rebuild output", out, "Reusing layer 'samples/greeter:greeter'")
 	if again, _ := f.docker.ImageID(f.appRef); again != first {
 		t.Errorf("rebuild gave image %s, want the same %s", again, first)
