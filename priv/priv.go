@@ -36,11 +36,20 @@ func EnsureOwner(uid, gid int, dirs ...string) error {
 		if writableBy(fi, uid, gid) {
 			continue
 		}
-		err = filepath.Walk(dir, func(p string, _ os.FileInfo, err error) error {
+		err = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
 			if err != nil {
 				return err
 			}
-			return os.Lchown(p, uid, gid)
+			err = os.Lchown(p, uid, gid)
+			if errors.Is(err, syscall.EROFS) {
+				// A read-only mount inside (pack mounts the run image's
+				// layout so) is not the build user's to write: leave it.
+				if fi.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			return err
 		})
 		if err != nil {
 			return errors.Wrapf(err, "chowning %s to %d:%d", dir, uid, gid)
