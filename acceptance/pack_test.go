@@ -244,3 +244,36 @@ func TestPack_Publish(t *testing.T) {
 	t.Cleanup(func() { _ = f.docker.Command("rmi", "-f", appRef).Run() })
 	wantContains(t, "published image", f.run(appRef), "Hello from an app built by a from-scratch")
 }
+
+// TestPack_Layout: pack build oci:<dir> (experimental) exports into an OCI
+// layout through our creator (-layout). pack copies the run image from a
+// registry into a layout it mounts read-only by a path holding the
+// registry's name, which must therefore have no port: a registry on
+// 127.0.0.1:80 serves it. Its blobs are root's and 0600: the creator opens
+// them before it drops to the build user.
+func TestPack_Layout(t *testing.T) {
+	t.Parallel()
+	f := newPackFixture(t)
+	reg, err := testutil.LaunchRegistryAt("", "127.0.0.1:80")
+	if err != nil {
+		t.Fatalf("starting a registry on 127.0.0.1:80: %v", err)
+	}
+	t.Cleanup(func() { reg.Stop() })
+	runRef := "127.0.0.1/" + registryRepo(t, "run") + ":latest"
+	testutil.Push(t, testutil.BusyboxImage(t, testutil.WithOCIMediaTypes()), runRef)
+	cmd := exec.Command(packBinary(t), "config", "experimental", "true")
+	cmd.Env = append(os.Environ(), "PACK_HOME="+f.home)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("pack config experimental: %v\n%s", err, out)
+	}
+	layoutDir := filepath.Join(f.dir, "oci")
+	out := f.mustPack("layout", "build", "oci:"+layoutDir, "--builder", f.builder, "--path", filepath.Join(modRoot, "samples", "app"),
+		"--pull-policy", "never", "--network", "host", "--docker-host", "inherit", "--trust-builder",
+		"--run-image", runRef, "--insecure-registry", "127.0.0.1")
+	wantContains(t, "layout build output", out, "===> EXPORTING")
+	o, err := exec.Command("skopeo", "inspect", "oci:"+layoutDir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("skopeo inspect oci:%s: %v\n%s", layoutDir, err, o)
+	}
+	wantContains(t, "skopeo inspect", string(o), "io.buildpacks.lifecycle.metadata")
+}

@@ -19,13 +19,39 @@ import (
 type layoutStore struct {
 	dir    string
 	logger *log.Logger
+	// blobs are the blob files of layouts opened when the store was made,
+	// by layout path.
+	blobs map[string]*layout.Blobs
 }
 
 var _ ImageStore = layoutStore{}
 
-// NewLayoutStore keeps images below dir (-layout-dir).
-func NewLayoutStore(dir string, logger *log.Logger) ImageStore {
-	return layoutStore{dir: dir, logger: logger}
+// NewLayoutStore keeps images below dir (-layout-dir). The blob files of
+// the layouts at the paths preopen names (the run image's) are opened now:
+// a phase that starts as root makes the store before it drops to the build
+// user, who may not be allowed to read them. Paths that hold no layout are
+// ignored.
+func NewLayoutStore(dir string, logger *log.Logger, preopen ...string) (ImageStore, error) {
+	s := layoutStore{dir: dir, logger: logger, blobs: map[string]*layout.Blobs{}}
+	for _, p := range preopen {
+		p = filepath.Clean(p)
+		if _, done := s.blobs[p]; done {
+			continue
+		}
+		b, err := layout.OpenBlobs(p)
+		if err != nil {
+			return nil, err
+		}
+		s.blobs[p] = b
+	}
+	return s, nil
+}
+
+// LayoutPath is where the image ref names lives below the layout directory
+// dir: an identifier "<path>@sha256:<hex>" (or a path) names its own path.
+func LayoutPath(dir, ref string) (string, error) {
+	p, _, err := layoutStore{dir: dir}.path(ref)
+	return p, err
 }
 
 func (layoutStore) target() target { return targetLayout }
@@ -50,7 +76,7 @@ func (s layoutStore) Read(_ context.Context, ref string) (v1.Image, string, erro
 	if err != nil {
 		return nil, "", err
 	}
-	img, d, err := layout.Read(p, digest)
+	img, d, err := layout.ReadWith(p, digest, s.blobs[filepath.Clean(p)])
 	if err != nil {
 		return nil, "", err
 	}

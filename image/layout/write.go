@@ -64,6 +64,9 @@ func Write(ctx context.Context, path string, img v1.Image, refName string) (v1.H
 	if err := checkReplaceable(path); err != nil {
 		return v1.Hash{}, errors.Wrapf(err, "writing oci layout %s", path)
 	}
+	if isMountPoint(path) {
+		return writeInPlace(ctx, path, img, refName)
+	}
 	parent := filepath.Dir(path)
 	if err := os.MkdirAll(parent, dirMode); err != nil {
 		return v1.Hash{}, errors.Wrapf(err, "writing oci layout %s", path)
@@ -90,6 +93,55 @@ func Write(ctx context.Context, path string, img v1.Image, refName string) (v1.H
 		// The new layout is in place: failing to remove the old one
 		// leaves garbage, not a broken layout.
 		_ = os.RemoveAll(old)
+	}
+	return digest, nil
+}
+
+// writeInPlace writes the layout at path when path is a mount point (pack
+// mounts the output layout into the lifecycle's container), which cannot be
+// renamed: the new layout is made in a directory inside it, its blobs are
+// moved in beside the previous ones, then index.json is replaced in one
+// rename, so that until then the previous index and its blobs stay valid;
+// blobs the new index does not need are removed last.
+func writeInPlace(ctx context.Context, path string, img v1.Image, refName string) (v1.Hash, error) {
+	tmp, err := os.MkdirTemp(path, ".new-")
+	if err != nil {
+		return v1.Hash{}, errors.Wrapf(err, "writing oci layout %s", path)
+	}
+	defer os.RemoveAll(tmp)
+	digest, err := writeLayout(ctx, tmp, img, refName)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return v1.Hash{}, errors.Wrapf(err, "writing oci layout %s", path)
+	}
+	blobs := filepath.Join(path, blobsDir, "sha256")
+	if err := os.MkdirAll(blobs, dirMode); err != nil {
+		return v1.Hash{}, errors.Wrapf(err, "writing oci layout %s", path)
+	}
+	newBlobs, err := os.ReadDir(filepath.Join(tmp, blobsDir, "sha256"))
+	if err != nil {
+		return v1.Hash{}, errors.Wrapf(err, "writing oci layout %s", path)
+	}
+	keep := map[string]bool{}
+	for _, b := range newBlobs {
+		keep[b.Name()] = true
+		if err := os.Rename(filepath.Join(tmp, blobsDir, "sha256", b.Name()), filepath.Join(blobs, b.Name())); err != nil {
+			return v1.Hash{}, errors.Wrapf(err, "writing oci layout %s", path)
+		}
+	}
+	for _, f := range []string{markerFile, indexFile} {
+		if err := os.Rename(filepath.Join(tmp, f), filepath.Join(path, f)); err != nil {
+			return v1.Hash{}, errors.Wrapf(err, "replacing oci layout %s", path)
+		}
+	}
+	if old, err := os.ReadDir(blobs); err == nil {
+		for _, b := range old {
+			if !keep[b.Name()] {
+				_ = os.Remove(filepath.Join(blobs, b.Name()))
+			}
+		}
 	}
 	return digest, nil
 }
@@ -262,7 +314,10 @@ func writeLayer(ctx context.Context, dir string, l v1.Layer, d v1.Descriptor) er
 		if err != nil || linked {
 			return err
 		}
-		return copyBlob(ctx, dst, d, func() (io.ReadCloser, error) { return os.Open(src) })
+		// Not linkable (another filesystem, or a file the process may not
+		// link): the layer's own reader, which may be a descriptor opened
+		// before a privilege drop (OpenBlobs).
+		return copyBlob(ctx, dst, d, l.Compressed)
 	}
 	return copyBlob(ctx, dst, d, l.Compressed)
 }

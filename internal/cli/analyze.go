@@ -27,7 +27,7 @@ func runAnalyze(ctx context.Context, s *Session) error {
 	if err != nil {
 		return err
 	}
-	st, err := imageStore(ctx, s, target{daemon: in.UseDaemon, layout: in.UseLayout, layoutDir: in.LayoutDir}, reg)
+	st, err := imageStore(ctx, s, target{daemon: in.UseDaemon, layout: in.UseLayout, layoutDir: in.LayoutDir, layoutImages: []string{in.RunImage}}, reg)
 	if err != nil {
 		return err
 	}

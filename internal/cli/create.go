@@ -28,7 +28,7 @@ func runCreate(ctx context.Context, s *Session) error {
 	if err != nil {
 		return err
 	}
-	st, err := imageStore(ctx, s, target{daemon: a.UseDaemon, layout: a.UseLayout, layoutDir: a.LayoutDir}, reg)
+	st, err := imageStore(ctx, s, target{daemon: a.UseDaemon, layout: a.UseLayout, layoutDir: a.LayoutDir, layoutImages: []string{a.RunImage}}, reg)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func runRestore(ctx context.Context, s *Session) error {
 	if err != nil {
 		return err
 	}
-	st, err := imageStore(ctx, s, target{daemon: in.UseDaemon, layout: in.UseLayout, layoutDir: in.LayoutDir}, reg)
+	st, err := imageStore(ctx, s, target{daemon: in.UseDaemon, layout: in.UseLayout, layoutDir: in.LayoutDir, layoutImages: refs}, reg)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,9 @@ type target struct {
 	daemon    bool
 	layout    bool
 	layoutDir string
+	// layoutImages name the layout images (the run image) whose blobs are
+	// opened before the privilege drop.
+	layoutImages []string
 }
 
 // imageStore opens the phase's image store. It runs before privileges are
@@ -29,7 +32,17 @@ func imageStore(ctx context.Context, s *Session, t target, reg image.Registry) (
 		if t.layoutDir == "" {
 			return nil, platform.Exitf(platform.CodeInvalidArgs, "-layout needs -layout-dir (CNB_LAYOUT_DIR)")
 		}
-		return phase.NewLayoutStore(t.layoutDir, s.Logger), nil
+		var preopen []string
+		for _, ref := range t.layoutImages {
+			if ref == "" {
+				continue
+			}
+			if p, err := phase.LayoutPath(t.layoutDir, ref); err == nil {
+				preopen = append(preopen, p)
+			}
+		}
+		st, err := phase.NewLayoutStore(t.layoutDir, s.Logger, preopen...)
+		return st, platform.Exit(platform.CodeGeneric, err)
 	case t.daemon:
 		return daemonStore(ctx, s)
 	}

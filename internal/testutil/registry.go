@@ -76,6 +76,18 @@ func StartRegistry(t testing.TB) *Registry {
 // until it answers GET /v2/. The caller must call Stop; it is meant for
 // TestMain, tests use StartRegistry.
 func LaunchRegistry(dir string) (*Registry, error) {
+	return launchRegistry(dir, "")
+}
+
+// LaunchRegistryAt is LaunchRegistry listening on the given host:port, for
+// tests that need a registry name without a port (host "127.0.0.1:80" gives
+// image names "127.0.0.1/..."): pack cannot export a layout for a name with
+// a port.
+func LaunchRegistryAt(dir, host string) (*Registry, error) {
+	return launchRegistry(dir, host)
+}
+
+func launchRegistry(dir, fixedHost string) (*Registry, error) {
 	bin, err := exec.LookPath(registryBinary)
 	if err != nil {
 		return nil, fmt.Errorf("%s is not on PATH: %s (Debian package docker-registry)", registryBinary, missingHint)
@@ -92,12 +104,12 @@ func LaunchRegistry(dir string) (*Registry, error) {
 	// Another process may take the free port between our look and the
 	// registry's listen: try a few ports.
 	for attempt := 1; ; attempt++ {
-		r, err := launch(bin, dir, attempt)
+		r, err := launch(bin, dir, attempt, fixedHost)
 		if err == nil {
 			r.tempDir = temp
 			return r, nil
 		}
-		if attempt == 3 || !errors.Is(err, errPortTaken) {
+		if attempt == 3 || fixedHost != "" || !errors.Is(err, errPortTaken) {
 			if temp {
 				os.RemoveAll(dir)
 			}
@@ -108,12 +120,14 @@ func LaunchRegistry(dir string) (*Registry, error) {
 
 var errPortTaken = errors.New("port taken")
 
-func launch(bin, dir string, attempt int) (*Registry, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+func launch(bin, dir string, attempt int, host string) (*Registry, error) {
+	if host == "" {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		host = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	}
-	host := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	storage := filepath.Join(dir, "storage")
 	if err := os.MkdirAll(storage, 0o755); err != nil {
 		return nil, err
