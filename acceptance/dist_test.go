@@ -40,8 +40,8 @@ func TestDist(t *testing.T) {
 		t.Fatalf("tar: %v\n%s", err, out)
 	}
 	var desc struct {
-		APIs map[string]struct{ Deprecated, Supported []string } `toml:"apis"`
-		Lifecycle struct{ Version string } `toml:"lifecycle"`
+		APIs      map[string]struct{ Deprecated, Supported []string } `toml:"apis"`
+		Lifecycle struct{ Version string }                            `toml:"lifecycle"`
 	}
 	if _, err := toml.DecodeFile(filepath.Join(x, "lifecycle.toml"), &desc); err != nil {
 		t.Fatal(err)
