@@ -125,6 +125,8 @@ func TestKpack_Phases(t *testing.T) {
 	}
 	wantContains(t, "build label", cf.Config.Labels["io.buildpacks.build.metadata"], `"id":"samples/greeter"`)
 
+	wantContains(t, "kpack image", f.pullAndRun("kpack", direct), "Hello from an app built by a from-scratch")
+
 	// Second build: the previous image and the volume cache are reused.
 	out := buildOnce("second", appRef)
 	wantContains(t, "second exporter", out, "Reusing layer 'samples/banner:banner'")
@@ -146,4 +148,8 @@ func TestKpack_Phases(t *testing.T) {
 	if n := len(newRun.RootFS.DiffIDs); len(rcf.RootFS.DiffIDs) < n || rcf.RootFS.DiffIDs[n-1] != newRun.RootFS.DiffIDs[n-1] {
 		t.Errorf("pack rebase did not put the image on the new run image: %v", rcf.RootFS.DiffIDs)
 	}
+	if o, err := f.docker.Command("pull", direct).CombinedOutput(); err != nil {
+		t.Fatalf("docker pull the rebased image: %v\n%s", err, o)
+	}
+	wantContains(t, "rebased kpack image", f.run("--entrypoint", "/bin/cat", direct, "/etc/run-version"), "2")
 }

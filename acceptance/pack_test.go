@@ -276,4 +276,22 @@ func TestPack_Layout(t *testing.T) {
 		t.Fatalf("skopeo inspect oci:%s: %v\n%s", layoutDir, err, o)
 	}
 	wantContains(t, "skopeo inspect", string(o), "io.buildpacks.lifecycle.metadata")
+	// Run it: skopeo hands the layout image to the daemon.
+	name := strings.Replace(f.appRef, "-app:", "-oci:", 1)
+	t.Cleanup(func() { _ = f.docker.Command("rmi", "-f", name).Run() })
+	if o, err := exec.Command("skopeo", "copy", "--dest-daemon-host", f.docker.Host(), "oci:"+layoutDir, "docker-daemon:"+name).CombinedOutput(); err != nil {
+		t.Fatalf("skopeo copy to the daemon: %v\n%s", err, o)
+	}
+	wantContains(t, "layout image", f.run(name), "Hello from an app built by a from-scratch")
+}
+
+// pullAndRun pulls ref from a test registry into the daemon and runs its
+// default process.
+func (f *packFixture) pullAndRun(flow, ref string) string {
+	f.t.Helper()
+	if o, err := f.docker.Command("pull", ref).CombinedOutput(); err != nil {
+		f.t.Fatalf("%s: docker pull %s: %v\n%s", flow, ref, err, o)
+	}
+	f.t.Cleanup(func() { _ = f.docker.Command("rmi", "-f", ref).Run() })
+	return f.run(ref)
 }

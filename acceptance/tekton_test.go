@@ -110,11 +110,7 @@ func TestTekton_BuildpacksTask(t *testing.T) {
 		"-platform=/platform", "-report=/layers/report.toml", "-process-type=web", "-skip-restore=false",
 		"-previous-image="+f.appRef, "-run-image="+f.runRef, f.appRef)
 	f.checkReport("buildpacks 0.6")
-	if o, err := f.docker.Command("pull", f.direct).CombinedOutput(); err != nil {
-		t.Fatalf("docker pull: %v\n%s", err, o)
-	}
-	t.Cleanup(func() { _ = f.docker.Command("rmi", "-f", f.direct).Run() })
-	wantContains(t, "tekton image", f.run(f.direct), "Hello from an app built by a from-scratch")
+	wantContains(t, "tekton image", f.pullAndRun("buildpacks 0.6", f.direct), "Hello from an app built by a from-scratch")
 }
 
 // TestTekton_BuildpacksPhasesTask replays task/buildpacks-phases 0.3: each
@@ -138,4 +134,5 @@ func TestTekton_BuildpacksPhasesTask(t *testing.T) {
 		"-group=/layers/group.toml", "-cache-dir=/cache", "-cache-image=", "-report=/layers/report.toml", "-process-type=web",
 		"-uid=1000", "-gid=1000", "-insecure-registry=", f.appRef)
 	f.checkReport(flow)
+	wantContains(t, "tekton image", f.pullAndRun(flow, f.direct), "Hello from an app built by a from-scratch")
 }
