@@ -7,7 +7,7 @@ VERSION ?= 0.90.0
 LDFLAGS := -s -w -X github.com/cnb-lifecycle/lifecycle/internal/buildinfo.Version=$(VERSION)
 PHASES  := analyzer detector restorer builder exporter rebaser creator launcher lifecycle
 
-.PHONY: all build test unit acceptance lint setup bench demo dist clean
+.PHONY: all build test unit acceptance lint setup bench demo dist fuzz clean
 
 all: build
 
@@ -27,6 +27,15 @@ test: setup lint
 ## dist: the lifecycle tarball pack reads and the lifecycle image, into $(OUT)/dist/
 dist: build
 	$(GO) run ./scripts/dist -bin $(OUT)/lifecycle -version $(VERSION) -out $(OUT)/dist
+
+## fuzz: every fuzz target for FUZZTIME each (go test runs only their seeds)
+FUZZTIME ?= 30s
+FUZZ_TARGETS := FuzzReadFiles:./platform/files FuzzReadBuildpackFiles:./buildpack FuzzReadMetadata:./launch \
+	FuzzApplyDir:./env FuzzExtract:./archive
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t%%:*}"; $(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t#*:}; \
+	done
 
 ## demo: build samples/app with samples/buildpacks into an OCI layout and run it with runc (root)
 demo:

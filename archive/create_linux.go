@@ -80,6 +80,14 @@ func (f rawFile) Chown(uid, gid int) error {
 	return ignoringEINTR(func() error { return syscall.Fchown(int(f), uid, gid) })
 }
 
+func (f rawFile) Seek(offset int64, whence int) (int64, error) {
+	return syscall.Seek(int(f), offset, whence)
+}
+
+func (f rawFile) Truncate(size int64) error {
+	return ignoringEINTR(func() error { return syscall.Ftruncate(int(f), size) })
+}
+
 func (f rawFile) Close() error { return syscall.Close(int(f)) }
 
 func ignoringEINTR(fn func() error) error {

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"archive/tar"
+	"bytes"
 	"io"
 	"io/fs"
 	"os"
@@ -86,24 +87,59 @@ func (x *extractor) file(name string, hdr *tar.Header, r io.Reader) error {
 
 // copy streams the entry's contents with the extractor's buffer (io.Copy
 // would allocate one per file through os.File.ReadFrom) and checks ctx.
+// Chunks of zeros become holes when the file can seek: a sparse file (which
+// a tar of a few bytes can declare terabytes long) costs no disk, and
+// neither do long runs of zeros in ordinary files.
 func (x *extractor) copy(w io.Writer, r io.Reader) error {
+	sw, sparse := w.(sparseWriter)
+	var size int64
+	hole := false
 	for {
 		if err := x.ctx.Err(); err != nil {
 			return err
 		}
 		n, err := r.Read(x.buf)
 		if n > 0 {
-			if _, werr := w.Write(x.buf[:n]); werr != nil {
-				return werr
+			chunk := x.buf[:n]
+			if sparse && n >= holeMin && x.isZero(chunk) {
+				if _, serr := sw.Seek(int64(n), io.SeekCurrent); serr != nil {
+					return serr
+				}
+				hole = true
+			} else {
+				if _, werr := w.Write(chunk); werr != nil {
+					return werr
+				}
+				hole = false
 			}
+			size += int64(n)
 		}
 		if err == io.EOF {
+			if hole {
+				return sw.Truncate(size)
+			}
 			return nil
 		}
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// holeMin is the smallest run of zeros written as a hole.
+const holeMin = 64 << 10
+
+// sparseWriter is a file that can skip ahead and be cut to a size.
+type sparseWriter interface {
+	Seek(offset int64, whence int) (int64, error)
+	Truncate(size int64) error
+}
+
+func (x *extractor) isZero(b []byte) bool {
+	if len(x.zeros) < len(b) {
+		x.zeros = make([]byte, len(x.buf))
+	}
+	return bytes.Equal(b, x.zeros[:len(b)])
 }
 
 func (x *extractor) link(name string, hdr *tar.Header) error {

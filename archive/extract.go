@@ -124,6 +124,8 @@ type extractor struct {
 	root *os.Root
 	opts extractOptions
 	buf  []byte
+	// zeros is a chunk of zeros to compare read chunks with.
+	zeros []byte
 	// parent caches the directory the last regular file went to, so that a
 	// run of files in one directory costs one path walk, not one per file.
 	// It is dropped whenever anything is removed.

@@ -230,7 +230,10 @@ func readVarFiles(dir string) ([]varFile, error) {
 		if err != nil {
 			return nil, errors.Wrapf(err, "reading env file %s", p)
 		}
-		if fi.IsDir() {
+		// A name with '=' would set another variable than it names
+		// ("A=B" with "x" is A set to "B=x"); one starting with '.' names
+		// no variable at all.
+		if fi.IsDir() || strings.ContainsAny(ent.Name(), "=\x00") || strings.HasPrefix(ent.Name(), ".") {
 			continue
 		}
 		data, err := os.ReadFile(p)
