@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/cnb-lifecycle/lifecycle/platform/files"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -166,6 +167,37 @@ func (v *Volume) Remove(d v1.Hash) error {
 		}
 	}
 	return nil
+}
+
+// Lock takes the cache directory's lock (flock on <dir>/.lock), exclusive
+// for the exporter's adds and commit, shared for the restorer's reads, and
+// returns its release. Builds sharing one cache directory (CI jobs on one
+// volume) are serialised where it matters: a reader never sees a commit
+// half done, and one build's collection of unneeded blobs never removes
+// blobs another is about to commit. A killed holder releases it.
+func (v *Volume) Lock(exclusive bool) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(v.Dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, errors.Wrap(err, "locking the cache directory")
+	}
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), how)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, errors.Wrap(err, "locking the cache directory")
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }
 
 // StagingDir is a directory on the cache's filesystem for layers written

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -116,5 +117,71 @@ func TestVolumeUncompressedEntries(t *testing.T) {
 	}
 	if err := v.Remove(b); err != nil || v.Has(b) {
 		t.Errorf("Remove = %v, has = %v", err, v.Has(b))
+	}
+}
+
+// TestVolumeLockSerialisesBuilds: builds sharing a cache directory add
+// their blobs and commit under the exclusive lock while readers hold the
+// shared one: a reader always finds every blob the metadata it read names
+// (issue 8 §4).
+func TestVolumeLockSerialisesBuilds(t *testing.T) {
+	dir := t.TempDir()
+	v, err := OpenVolume(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "src")
+	os.WriteFile(src, []byte("blob"), 0o644)
+	done := make(chan error)
+	const builds = 8
+	for i := range builds {
+		go func(i int) {
+			var err error
+			for round := range 20 {
+				h := hash(t, fmt.Sprintf("%02x%02x%060d", i, round, 0))
+				unlock, lerr := v.Lock(true)
+				if lerr != nil {
+					err = lerr
+					break
+				}
+				if err = v.Add(src, h); err == nil {
+					err = v.Commit(md(h.String()))
+				}
+				unlock()
+				if err != nil {
+					break
+				}
+			}
+			done <- err
+		}(i)
+	}
+	readerErr := make(chan error)
+	go func() {
+		for range 200 {
+			unlock, err := v.Lock(false)
+			if err != nil {
+				readerErr <- err
+				return
+			}
+			got, _ := v.Metadata()
+			for _, sha := range shas(got) {
+				h, _ := v1.NewHash(sha)
+				if !v.Has(h) {
+					unlock()
+					readerErr <- fmt.Errorf("metadata names %s, which is not in the cache", sha)
+					return
+				}
+			}
+			unlock()
+		}
+		readerErr <- nil
+	}()
+	for range builds {
+		if err := <-done; err != nil {
+			t.Errorf("build: %v", err)
+		}
+	}
+	if err := <-readerErr; err != nil {
+		t.Error(err)
 	}
 }

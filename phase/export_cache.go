@@ -124,6 +124,11 @@ func (x *exporter) cacheItem(store cacheStore, label, layerDir, oldSHA string, i
 // exportVolumeCache saves the cache layers to the volume cache by hard link
 // and commits its metadata (CONFORMANCE CCH-1).
 func (x *exporter) exportVolumeCache(vol *cache.Volume, bps []*buildpack.Descriptor, jobs []layerJob, made []produced) error {
+	unlock, err := vol.Lock(true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	items, md, err := x.cacheLayers(vol, bps, jobs, made)
 	if err != nil {
 		return err

@@ -65,6 +65,13 @@ func Restore(ctx context.Context, cfg RestoreConfig) error {
 		}
 	}
 	vol, cached := openCache(ctx, in, cfg.Registry, logger)
+	if v, ok := vol.(*cache.Volume); ok {
+		// Another build may be committing to the same directory.
+		if unlock, err := v.Lock(false); err == nil {
+			defer unlock()
+			cached, _ = v.Metadata()
+		}
+	}
 	sbomDir := filepath.Join(in.LayersDir, "sbom")
 	if vol != nil && cached.SBOM.SHA != "" && !in.SkipLayers && v.Supports(api.PlatformSBOM) {
 		if d, err := v1.NewHash(cached.SBOM.SHA); err == nil && vol.Has(d) {
