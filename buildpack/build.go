@@ -86,6 +86,7 @@ func (d *Descriptor) Build(ctx context.Context, be BuildEnv, acc env.Env, plan [
 	cmd.Dir = be.AppDir
 	cmd.Env = vars.List()
 	cmd.Stdout, cmd.Stderr = be.Stdout, be.Stderr
+	stopTogether(cmd)
 	if err := cmd.Run(); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) && exitErr.Exited() {

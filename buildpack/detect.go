@@ -87,6 +87,7 @@ func (d *Descriptor) Detect(ctx context.Context, de DetectEnv) DetectResult {
 	cmd.Dir = de.AppDir
 	cmd.Env = vars.List()
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	stopTogether(cmd)
 	res := DetectResult{Code: -1}
 	err := cmd.Run()
 	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()

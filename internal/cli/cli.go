@@ -115,6 +115,12 @@ func execute(ctx context.Context, c command, args []string, env platform.LookupE
 	}
 
 	if err := c.run(ctx, s); err != nil {
+		if ctx.Err() != nil {
+			// SIGTERM or SIGINT: the phase stopped its children and
+			// removed its temporary files on the way out.
+			logger.Errorf("failed to %s: interrupted by a signal", c.verb)
+			return c.fallback
+		}
 		code := platform.CodeOf(err, c.fallback)
 		logger.Errorf("failed to %s: %s", c.verb, err)
 		return code
