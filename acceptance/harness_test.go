@@ -206,7 +206,8 @@ func (w *workspace) handOver() {
 // runOpts describe one run of a binary.
 type runOpts struct {
 	args []string
-	// env is added to PATH, HOME and TMPDIR (later entries win).
+	// env is added to PATH, HOME, TMPDIR and LIFECYCLE_REGISTRY_BACKOFF
+	// (later entries win).
 	env []string
 	// dir is the working directory, default the workspace root.
 	dir string
@@ -223,7 +224,9 @@ func (w *workspace) run(bin string, o runOpts) result {
 	if o.dir != "" {
 		cmd.Dir = o.dir
 	}
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + w.Tmp}, o.env...)
+	// Retries wait milliseconds, not seconds, so that tests of unreachable
+	// registries stay fast (image.EnvBackoff).
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + w.Tmp, "LIFECYCLE_REGISTRY_BACKOFF=20ms"}, o.env...)
 	if asRoot && !o.privileged {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: buildUID, Gid: buildGID}}
 	}

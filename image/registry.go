@@ -2,7 +2,6 @@ package image
 
 import (
 	"context"
-	"crypto/tls"
 	"net/http"
 	"strings"
 
@@ -21,6 +20,9 @@ type Registry struct {
 	// Insecure lists registries (host[:port]) reached over plain HTTP or
 	// without TLS verification (P0.13+, CONFORMANCE TGT-2).
 	Insecure []string
+	// Retry bounds the retries of transient failures; the zero value tries
+	// each request once.
+	Retry Retry
 }
 
 // ErrNotFound is returned (wrapped) when an image does not exist.
@@ -55,11 +57,13 @@ func (r Registry) Options(ctx context.Context, ref name.Reference) []remote.Opti
 	if kc == nil {
 		kc = authn.NewMultiKeychain()
 	}
-	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}
-	if r.isInsecure(ref.Context().RegistryStr()) {
-		opts = append(opts, remote.WithTransport(insecureTransport()))
-	}
-	return opts
+	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithTransport(r.transport(ref.Context().RegistryStr()))}
+	return append(opts, r.Retry.options()...)
+}
+
+// transport is the retrying transport for a registry host.
+func (r Registry) transport(host string) http.RoundTripper {
+	return r.Retry.Transport(r.isInsecure(host))
 }
 
 // Image reads a registry image. A missing image gives an error wrapping
@@ -101,11 +105,7 @@ func (r Registry) CheckWrite(ctx context.Context, ref name.Reference) error {
 	if kc == nil {
 		kc = authn.NewMultiKeychain()
 	}
-	t := http.RoundTripper(remote.DefaultTransport)
-	if r.isInsecure(ref.Context().RegistryStr()) {
-		t = insecureTransport()
-	}
-	return errors.Wrapf(remote.CheckPushPermission(ref, kc, t), "no write access to %s", ref)
+	return errors.Wrapf(remote.CheckPushPermission(ref, kc, r.transport(ref.Context().RegistryStr())), "no write access to %s", ref)
 }
 
 func isNotFound(err error) bool {
@@ -123,12 +123,4 @@ func isNotFound(err error) bool {
 		}
 	}
 	return false
-}
-
-// insecureTransport skips TLS verification, for the registries the platform
-// named insecure (CONFORMANCE TGT-2).
-func insecureTransport() *http.Transport {
-	t := remote.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for by the platform
-	return t
 }

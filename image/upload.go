@@ -10,7 +10,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/pkg/errors"
 )
@@ -57,11 +56,7 @@ func (r Registry) client(ctx context.Context, repo name.Repository) (*http.Clien
 	if err != nil {
 		return nil, errors.Wrapf(err, "resolving credentials for %s", repo.RegistryStr())
 	}
-	base := http.RoundTripper(remote.DefaultTransport)
-	if r.isInsecure(repo.RegistryStr()) {
-		base = insecureTransport()
-	}
-	t, err := transport.NewWithContext(ctx, repo.Registry, auth, base, []string{repo.Scope(transport.PushScope)})
+	t, err := transport.NewWithContext(ctx, repo.Registry, auth, r.transport(repo.RegistryStr()), []string{repo.Scope(transport.PushScope)})
 	if err != nil {
 		return nil, errors.Wrapf(err, "reaching %s", repo.RegistryStr())
 	}

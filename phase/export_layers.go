@@ -365,7 +365,7 @@ func (x *exporter) writeAndUpload(spec layers.Spec, blob io.Writer) (layers.Resu
 		pr.CloseWithError(err) // a failed upload stops the writer
 		uploaded <- err
 	}()
-	res, err := layers.Write(x.ctx, spec, io.MultiWriter(blob, pw))
+	res, err := layers.Write(x.ctx, spec, io.MultiWriter(blob, &bestEffort{w: pw}))
 	if err != nil {
 		pw.CloseWithError(err)
 		close(digests)
@@ -374,9 +374,30 @@ func (x *exporter) writeAndUpload(spec layers.Spec, blob io.Writer) (layers.Resu
 		digests <- res.Digest
 	}
 	if uerr := <-uploaded; err == nil && uerr != nil {
-		err = uerr
+		if x.ctx.Err() != nil {
+			return res, x.ctx.Err()
+		}
+		// The blob file is complete: the image write uploads it again,
+		// with retries, from there.
+		x.logger.Warnf("Streaming the upload of a layer failed, it will be uploaded again: %s", strings.ReplaceAll(uerr.Error(), "\n", " "))
 	}
 	return res, err
+}
+
+// bestEffort passes writes on until the first failure and then drops them,
+// so that a failed upload never stops the layer being written to its file.
+type bestEffort struct {
+	w      io.Writer
+	failed bool
+}
+
+func (b *bestEffort) Write(p []byte) (int, error) {
+	if !b.failed {
+		if _, err := b.w.Write(p); err != nil {
+			b.failed = true
+		}
+	}
+	return len(p), nil
 }
 
 func (x *exporter) reuse(j layerJob, sha string) (produced, error) {

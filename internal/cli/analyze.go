@@ -41,13 +41,19 @@ func runAnalyze(ctx context.Context, s *Session) error {
 // registry builds the registry access of a phase: the keychain with
 // credentials resolved now, for every image the phase names, so that files
 // readable only by root are read before privileges are dropped (CONFORMANCE
-// AUTH-4). Invalid CNB_REGISTRY_AUTH is exit 1 (AUTH-1).
+// AUTH-4). Invalid CNB_REGISTRY_AUTH is exit 1 (AUTH-1), and so is an
+// invalid retry variable (image.EnvRetries, EnvBackoff, EnvTimeout).
 func registry(ctx context.Context, s *Session, insecure []string, refs ...string) (image.Registry, error) {
 	kc, err := image.NewKeychain(s.Env)
 	if err != nil {
 		return image.Registry{}, platform.Exit(platform.CodeGeneric, err)
 	}
-	reg := image.Registry{Keychain: kc, Insecure: insecure}
+	retry, err := image.RetryFromEnv(s.Env)
+	if err != nil {
+		return image.Registry{}, platform.Exit(platform.CodeGeneric, err)
+	}
+	retry.Warn = s.Logger.Warnf
+	reg := image.Registry{Keychain: kc, Insecure: insecure, Retry: retry}
 	var parsed []name.Reference
 	for _, r := range refs {
 		if r == "" {
