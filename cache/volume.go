@@ -22,6 +22,10 @@ type Metadata = files.LayersMetadata
 // Volume is a cache in a directory (-cache-dir).
 type Volume struct {
 	Dir string
+
+	// staging holds the open, locked staging directories of this process:
+	// the lock tells other processes they are in use (see removeStale).
+	staging map[string]*os.File
 }
 
 // OpenVolume opens the cache directory, which must exist (CCH-1).
@@ -201,15 +205,76 @@ func (v *Volume) Lock(exclusive bool) (func(), error) {
 }
 
 // StagingDir is a directory on the cache's filesystem for layers written
-// during an export, so that Add can hard link them.
+// during an export, so that Add can hard link them. It first removes the
+// staging directories of exports that were killed (CCH-1: a crash leaves
+// nothing the next build trips over or keeps paying disk space for).
 func (v *Volume) StagingDir() (string, error) {
+	v.removeStale()
 	d, err := os.MkdirTemp(v.Dir, "staging-")
-	return d, errors.Wrap(err, "making a staging directory in the cache")
+	if err != nil {
+		return "", errors.Wrap(err, "making a staging directory in the cache")
+	}
+	f, err := lockDir(d, syscall.LOCK_EX)
+	if err != nil {
+		_ = os.RemoveAll(d)
+		return "", errors.Wrap(err, "making a staging directory in the cache")
+	}
+	if v.staging == nil {
+		v.staging = map[string]*os.File{}
+	}
+	v.staging[d] = f
+	return d, nil
+}
+
+// lockDir opens directory d and takes a flock on it (how, possibly with
+// LOCK_NB). The lock lasts until the file is closed or the process ends.
+func lockDir(d string, how int) (*os.File, error) {
+	f, err := os.Open(d)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), how)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// removeStale removes what interrupted exports left at the top of the
+// cache directory: staging directories no live process holds locked, and
+// a half-written metadata.json.new. Blobs no metadata names are removed by
+// Commit; until then nothing reads them.
+func (v *Volume) removeStale() {
+	entries, _ := os.ReadDir(v.Dir)
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || !strings.HasPrefix(name, "staging-") {
+			continue
+		}
+		p := filepath.Join(v.Dir, name)
+		if _, mine := v.staging[p]; mine {
+			continue
+		}
+		f, err := lockDir(p, syscall.LOCK_EX|syscall.LOCK_NB)
+		if err != nil {
+			continue // in use by another export, or not ours to open
+		}
+		_ = os.RemoveAll(p)
+		f.Close()
+	}
 }
 
 // Commit makes md the cache's metadata (atomic rename), then removes blobs
 // and stale staging directories md does not need. Every layer md names must
-// have been added.
+// have been added. A kill at any point leaves either the old or the new
+// metadata, each naming only blobs that are present (blobs are added by
+// link or rename, and removed only after the switch).
 func (v *Volume) Commit(md Metadata) error {
 	keep := map[string]bool{}
 	for _, sha := range shas(md) {
@@ -229,10 +294,12 @@ func (v *Volume) Commit(md Metadata) error {
 	}
 	tmp := v.metadataPath() + ".new"
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return errors.Wrap(err, "writing cache metadata")
+		_ = os.Remove(tmp)
+		return errors.Wrapf(err, "writing cache metadata %s", tmp)
 	}
 	if err := os.Rename(tmp, v.metadataPath()); err != nil {
-		return errors.Wrap(err, "committing cache metadata")
+		_ = os.Remove(tmp)
+		return errors.Wrapf(err, "committing cache metadata %s", v.metadataPath())
 	}
 	blobs, _ := os.ReadDir(filepath.Join(v.Dir, "blobs"))
 	for _, b := range blobs {
@@ -240,13 +307,19 @@ func (v *Volume) Commit(md Metadata) error {
 			_ = os.Remove(filepath.Join(v.Dir, "blobs", b.Name()))
 		}
 	}
+	v.removeStale()
 	return nil
 }
 
-// Discard removes a staging directory.
+// Discard removes a staging directory and drops its lock.
 func (v *Volume) Discard(staging string) {
-	if strings.HasPrefix(filepath.Base(staging), "staging-") {
-		_ = os.RemoveAll(staging)
+	if !strings.HasPrefix(filepath.Base(staging), "staging-") {
+		return
+	}
+	_ = os.RemoveAll(staging)
+	if f, ok := v.staging[staging]; ok {
+		f.Close()
+		delete(v.staging, staging)
 	}
 }
 

@@ -114,6 +114,19 @@ func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
 		return ExportResult{}, err
 	}
 	adds, err := x.produce(plan)
+	if err != nil && vol != nil && writeFault(err) && ctx.Err() == nil {
+		// The layers were written inside the cache directory, whose
+		// filesystem is full or refuses them: a cache fault must not fail
+		// the image (EXP-17), so they are written again outside it.
+		logger.Warnf("The cache directory cannot take the new layers, writing them outside it: %s", err)
+		outside, terr := os.MkdirTemp("", "cnb-export-")
+		if terr != nil {
+			return ExportResult{}, err
+		}
+		defer os.RemoveAll(outside)
+		x.scratch = outside
+		adds, err = x.produce(plan)
+	}
 	if err != nil {
 		return ExportResult{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/BurntSushi/toml"
 	"github.com/cnb-lifecycle/lifecycle/api"
@@ -216,12 +217,15 @@ func (b bpRestore) layers(ctx context.Context, vol restoreSource, v api.Version,
 		if !lm.Launch || lm.Cache || lm.Build {
 			continue // cached ones are handled below; build+launch-not-cached never restored
 		}
+		if !b.plainLayerName(name, logger) {
+			continue
+		}
 		if err := writeLayerMetadata(b.dir, name, lm.Data); err != nil {
 			return err
 		}
 	}
 	for name, cm := range b.cache.Layers {
-		if !cm.Cache {
+		if !cm.Cache || !b.plainLayerName(name, logger) {
 			continue
 		}
 		if cm.Launch {
@@ -246,14 +250,25 @@ func (b bpRestore) layers(ctx context.Context, vol restoreSource, v api.Version,
 func (b bpRestore) fromCache(ctx context.Context, vol restoreSource, name string, cm files.BuildpackLayerMetadata, layersDir string, logger *log.Logger) error {
 	label := b.id + ":" + name
 	d, err := v1.NewHash(cm.SHA)
-	if err != nil || vol == nil || !vol.Has(d) {
+	if err != nil || vol == nil {
 		logger.Infof("Skipping restore for layer '%s': not in cache", label)
+		return nil
+	}
+	if !vol.Has(d) {
+		// The cache's metadata names it, but its blob is gone (a damaged
+		// cache directory): the build goes on without it (CCH-4, RES-6).
+		logger.Warnf("Skipping restore for layer '%s': not in cache", label)
 		return nil
 	}
 	layerDir := filepath.Join(b.dir, name)
 	if err := extractVerified(ctx, vol, d, layerDir); err != nil {
-		logger.Warnf("Skipping restore for layer '%s': %s", label, err)
 		_ = os.RemoveAll(layerDir)
+		if writeFault(err) {
+			// The layers directory is full or unwritable: the cache is not
+			// at fault and keeps the blob; the build cannot go on.
+			return errors.Wrapf(err, "restoring layer '%s'", label)
+		}
+		logger.Warnf("Skipping restore for layer '%s': %s", label, err)
 		if r, ok := vol.(remover); ok {
 			if rerr := r.Remove(d); rerr != nil {
 				logger.Warnf("%s", rerr)
@@ -265,13 +280,34 @@ func (b bpRestore) fromCache(ctx context.Context, vol restoreSource, name string
 	return writeLayerMetadata(b.dir, name, cm.Data)
 }
 
+// writeFault says whether err is the filesystem refusing a write (full,
+// over quota, read-only, not permitted) rather than bad cached data.
+func writeFault(err error) bool {
+	var u unreadableCache
+	if errors.As(err, &u) {
+		return false
+	}
+	for _, e := range []error{syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.EACCES, syscall.EPERM} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// unreadableCache is a cached blob that could not be opened: the cache's
+// fault, whatever the errno.
+type unreadableCache struct{ error }
+
+func (u unreadableCache) Unwrap() error { return u.error }
+
 // extractVerified unpacks the cached blob of d into layerDir while hashing
 // the tar; a mismatch is an error (the partial contents are the caller's to
 // remove).
 func extractVerified(ctx context.Context, src restoreSource, d v1.Hash, layerDir string) error {
 	rc, err := src.Uncompressed(d)
 	if err != nil {
-		return err
+		return unreadableCache{err}
 	}
 	defer rc.Close()
 	// Reading, gunzipping and hashing run ahead on one core while the tar
