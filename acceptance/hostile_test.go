@@ -1,0 +1,302 @@
+package acceptance
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Hostile inputs to the real binaries (issue 8 §3): cache tars that try to
+// write outside <layers>, lifecycle metadata naming layers outside their
+// buildpack's directory, malformed, wrong-typed and enormous labels and
+// TOML files. Every case asserts the exit code, the line that explains it,
+// that nothing panicked, and (for the restorer) that nothing was written
+// outside <layers>.
+
+// hostileWorkspace is a workspace with a group of one buildpack
+// (example/deps, Buildpack API 0.10), a volume cache directory and a
+// sentinel directory <root>/outside holding a file "victim".
+type hostileWorkspace struct {
+	*workspace
+	cacheDir, outside, victim string
+}
+
+func newHostileWorkspace(t *testing.T) *hostileWorkspace {
+	t.Helper()
+	w := &hostileWorkspace{workspace: newWorkspace(t)}
+	w.cacheDir = filepath.Join(w.Root, "cache")
+	w.outside = filepath.Join(w.Root, "outside")
+	w.victim = filepath.Join(w.outside, "victim")
+	w.mkdir(w.cacheDir)
+	w.write(w.victim, "original")
+	w.write(filepath.Join(w.Layers, "group.toml"), "[[group]]\n  id = \"example/deps\"\n  version = \"1.0.0\"\n  api = \"0.10\"\n")
+	return w
+}
+
+// layerDir is where the restorer puts layer name of example/deps.
+func (w *hostileWorkspace) layerDir(name string) string {
+	return filepath.Join(w.Layers, "example_deps", name)
+}
+
+// cacheLayer stores data as a cached layer of example/deps named name
+// (cache=true, build=true) in the volume cache: the blob under its diffID,
+// so that the restorer's hash check passes and only the contents are
+// hostile.
+func (w *hostileWorkspace) cacheLayer(name string, data []byte) {
+	w.t.Helper()
+	sum := sha256.Sum256(data)
+	hexSum := hex.EncodeToString(sum[:])
+	w.mkdir(filepath.Join(w.cacheDir, "blobs"))
+	if err := os.WriteFile(filepath.Join(w.cacheDir, "blobs", "sha256-"+hexSum+".tar"), data, 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+	md := fmt.Sprintf(`{"buildpacks":[{"key":"example/deps","version":"1.0.0","layers":{%q:{"sha":"sha256:%s","data":{"k":"v"},"build":true,"launch":false,"cache":true}}}]}`, name, hexSum)
+	w.write(filepath.Join(w.cacheDir, "metadata.json"), md)
+}
+
+// restore runs the restorer at Platform API 0.12 with the volume cache.
+func (w *hostileWorkspace) restore() result {
+	w.t.Helper()
+	return w.run("restorer", runOpts{args: []string{"-layers", w.Layers, "-cache-dir", w.cacheDir}, env: []string{"CNB_PLATFORM_API=0.12"}})
+}
+
+// wantContained fails unless the sentinel is untouched and nothing but the
+// workspace's own directories and files exists outside <layers>.
+func (w *hostileWorkspace) wantContained() {
+	w.t.Helper()
+	if data, err := os.ReadFile(w.victim); err != nil || string(data) != "original" {
+		w.t.Errorf("the sentinel outside <layers> = %q, %v, want it untouched", data, err)
+	}
+	if es, _ := os.ReadDir(w.outside); len(es) != 1 {
+		w.t.Errorf("the directory outside <layers> holds %d entries, want only the sentinel", len(es))
+	}
+	known := map[string]bool{}
+	for _, d := range []string{w.App, w.Buildpacks, w.Layers, w.Platform, w.Out, w.Tmp, w.cacheDir, w.outside, w.Order} {
+		known[d] = true
+	}
+	es, _ := os.ReadDir(w.Root)
+	for _, e := range es {
+		if p := filepath.Join(w.Root, e.Name()); !known[p] {
+			w.t.Errorf("the restorer wrote %s outside <layers>", p)
+		}
+	}
+	_ = filepath.WalkDir(w.Root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), "pwned") {
+			w.t.Errorf("found %s", p)
+		}
+		return nil
+	})
+}
+
+// hostileNoPanic fails if a binary's output shows a Go panic or stack dump.
+func hostileNoPanic(t *testing.T, what string, r result) {
+	t.Helper()
+	for _, s := range []string{"panic:", "goroutine ", "runtime error"} {
+		if strings.Contains(r.output(), s) {
+			t.Errorf("%s output contains %q:\n%s", what, s, r.output())
+		}
+	}
+}
+
+// hostileLayerTar is a layer tar as the exporter writes it (absolute
+// paths, LAY-5), entries named by rel below the layer directory unless
+// already absolute; "$O" is replaced by the sentinel directory.
+type hostileEnt struct {
+	name, body, link string
+	typ              byte
+	size             int64 // declared size when not len(body)
+}
+
+func (w *hostileWorkspace) layerTar(layer string, ents ...hostileEnt) []byte {
+	w.t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	sub := strings.NewReplacer("$O", w.outside, "$L", w.layerDir(layer))
+	for _, e := range ents {
+		h := &tar.Header{Name: sub.Replace(e.name), Linkname: sub.Replace(e.link), Typeflag: e.typ, Mode: 0o644, Format: tar.FormatPAX}
+		if h.Typeflag == 0 {
+			h.Typeflag = tar.TypeReg
+		}
+		if h.Typeflag == tar.TypeReg {
+			h.Size = int64(len(e.body))
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			w.t.Fatal(err)
+		}
+		tw.Write([]byte(e.body))
+	}
+	tw.Close()
+	return buf.Bytes()
+}
+
+// TestHostile_RES6_CacheLayerTars: a cached layer whose tar (with the
+// right diffID) tries to write outside its layer directory is skipped
+// with "Skipping restore for layer" and the restorer succeeds, or, when
+// the hostile entries are only ignored, the rest of the layer is restored;
+// nothing is written outside <layers> (CONFORMANCE RES-5, RES-6).
+func TestHostile_RES6_CacheLayerTars(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		ents []hostileEnt
+		// skipped wants the layer skipped with a warning; otherwise it is
+		// restored (with file "ok").
+		skipped bool
+		wantErr string
+	}{
+		{name: "dot-dot out of the layer is ignored", ents: []hostileEnt{{name: "$L/ok", body: "ok"}, {name: "$L/../../../outside/pwned", body: "evil"}}},
+		{name: "absolute path elsewhere is ignored", ents: []hostileEnt{{name: "$L/ok", body: "ok"}, {name: "$O/pwned", body: "evil"}}},
+		{name: "absolute symlink then a file through it", ents: []hostileEnt{{name: "$L/l", link: "$O", typ: tar.TypeSymlink}, {name: "$L/l/pwned", body: "evil"}}, skipped: true, wantErr: "path escapes"},
+		{name: "relative symlink then a file through it", ents: []hostileEnt{{name: "$L/l", link: "../../..", typ: tar.TypeSymlink}, {name: "$L/l/outside/pwned", body: "evil"}}, skipped: true, wantErr: "path escapes"},
+		{name: "symlink chain then a file through it", ents: []hostileEnt{{name: "$L/a", link: "b", typ: tar.TypeSymlink}, {name: "$L/b", link: "$O", typ: tar.TypeSymlink}, {name: "$L/a/pwned", body: "evil"}}, skipped: true, wantErr: "path escapes"},
+		{name: "hard link to an outside file", ents: []hostileEnt{{name: "$L/pwned", link: "$O/victim", typ: tar.TypeLink}}, skipped: true, wantErr: "path escapes"},
+		{name: "hard link through a symlink", ents: []hostileEnt{{name: "$L/l", link: "$O", typ: tar.TypeSymlink}, {name: "$L/pwned", link: "$L/l/victim", typ: tar.TypeLink}}, skipped: true, wantErr: "path escapes"},
+		{name: "device and fifo are skipped", ents: []hostileEnt{{name: "$L/ok", body: "ok"}, {name: "$L/null", typ: tar.TypeChar}, {name: "$L/fifo", typ: tar.TypeFifo}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newHostileWorkspace(t)
+			w.cacheLayer("deps", w.layerTar("deps", tc.ents...))
+			res := w.restore()
+			hostileNoPanic(t, "restorer", res)
+			wantCode(t, "restorer", res, 0)
+			w.wantContained()
+			if tc.skipped {
+				wantContains(t, "restorer stderr", res.stderr, "Skipping restore for layer 'example/deps:deps'")
+				wantContains(t, "restorer stderr", res.stderr, tc.wantErr)
+				if exists(w.layerDir("deps")) || exists(w.layerDir("deps")+".toml") {
+					t.Error("the skipped layer was left behind")
+				}
+				return
+			}
+			wantContains(t, "restorer stdout", res.stdout, "Restoring data for 'example/deps:deps' from cache")
+			if got := w.readFile(filepath.Join(w.layerDir("deps"), "ok")); got != "ok" {
+				t.Errorf("deps/ok = %q, want ok", got)
+			}
+			for _, n := range []string{"null", "fifo"} {
+				if _, err := os.Lstat(filepath.Join(w.layerDir("deps"), n)); err == nil {
+					t.Errorf("deps/%s was created", n)
+				}
+			}
+		})
+	}
+}
+
+// TestHostile_RES6_MalformedCacheTars: cached blobs that hash to their
+// name but are no valid tar (truncated, oversized PAX header, garbage) are
+// skipped with a one-line warning naming the layer (CONFORMANCE RES-6).
+func TestHostile_RES6_MalformedCacheTars(t *testing.T) {
+	t.Parallel()
+	huge := strings.Repeat("x", 2<<20)
+	cases := []struct {
+		name    string
+		data    func(w *hostileWorkspace) []byte
+		wantErr string
+	}{
+		{"truncated", func(w *hostileWorkspace) []byte {
+			return w.layerTar("deps", hostileEnt{name: "$L/big", body: strings.Repeat("x", 8192)})[:1024+512]
+		}, "unexpected EOF"},
+		{"not a tar", func(*hostileWorkspace) []byte { return bytes.Repeat([]byte("garbage!"), 200) }, "reading tar"},
+		{"PAX header of 2 MiB", func(w *hostileWorkspace) []byte {
+			rec := " comment=" + huge + "\n"
+			rec = fmt.Sprintf("%d%s", len(rec)+7, rec)
+			var buf bytes.Buffer
+			tw := tar.NewWriter(&buf)
+			tw.WriteHeader(&tar.Header{Name: "PaxHeaders/f", Typeflag: tar.TypeReg, Size: int64(len(rec)), Mode: 0o644, Format: tar.FormatUSTAR})
+			tw.Write([]byte(rec))
+			tw.Close()
+			data := buf.Bytes()
+			data[156] = tar.TypeXHeader
+			copy(data[148:156], "        ")
+			sum := 0
+			for _, b := range data[:512] {
+				sum += int(b)
+			}
+			copy(data[148:156], fmt.Sprintf("%06o\x00 ", sum))
+			return data
+		}, "header field too long"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newHostileWorkspace(t)
+			w.cacheLayer("deps", tc.data(w))
+			res := w.restore()
+			hostileNoPanic(t, "restorer", res)
+			wantCode(t, "restorer", res, 0)
+			w.wantContained()
+			line := hostileLine(res.stderr, "Skipping restore for layer 'example/deps:deps'")
+			if line == "" || !strings.Contains(line, tc.wantErr) {
+				t.Errorf("restorer stderr = %q, want one line skipping example/deps:deps for %q", res.stderr, tc.wantErr)
+			}
+			if exists(w.layerDir("deps")) {
+				t.Error("the skipped layer was left behind")
+			}
+		})
+	}
+}
+
+// hostileLine is the line of s containing sub, "" if none.
+func hostileLine(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}
+
+// TestHostile_RES4_LayerNames: layer names in the cache metadata and in
+// the previous image's metadata (analyzed.toml [metadata], from the
+// io.buildpacks.lifecycle.metadata label) that are no plain directory name
+// (dot-dot, a slash, ".", empty, the reserved launch/build/store) are
+// skipped with a warning naming them; nothing is written outside the
+// buildpack's layers directory (CONFORMANCE RES-4, RES-5, BPI-13).
+func TestHostile_RES4_LayerNames(t *testing.T) {
+	t.Parallel()
+	names := []string{"../../../outside/pwned", "../pwned", "a/pwned", ".", "..", "", "launch", "store"}
+	for _, from := range []string{"cache", "image"} {
+		for _, name := range names {
+			t.Run(from+"/"+strings.NewReplacer("/", "_", ".", "dot").Replace(name), func(t *testing.T) {
+				t.Parallel()
+				w := newHostileWorkspace(t)
+				if from == "cache" {
+					w.cacheLayer(name, w.layerTar(name, hostileEnt{name: "$L/pwned", body: "evil"}))
+				} else {
+					w.write(filepath.Join(w.Layers, "analyzed.toml"), fmt.Sprintf(`[image]
+  reference = ""
+[[metadata.buildpacks]]
+  key = "example/deps"
+  version = "1.0.0"
+  [metadata.buildpacks.layers.%q]
+    sha = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+    launch = true
+    [metadata.buildpacks.layers.%q.data]
+      pwned = true
+`, name, name))
+				}
+				res := w.restore()
+				hostileNoPanic(t, "restorer", res)
+				wantCode(t, "restorer", res, 0)
+				w.wantContained()
+				wantContains(t, "restorer stderr", res.stderr, fmt.Sprintf("Skipping layer %q of example/deps", name))
+				bpDir := filepath.Join(w.Layers, "example_deps")
+				es, _ := os.ReadDir(bpDir)
+				for _, e := range es {
+					t.Errorf("the restorer wrote %s", filepath.Join(bpDir, e.Name()))
+				}
+				if es, _ := os.ReadDir(w.Layers); len(es) > 2 {
+					t.Errorf("<layers> holds %d entries, want group.toml (and example_deps)", len(es))
+				}
+			})
+		}
+	}
+}
