@@ -50,7 +50,12 @@ type daemonWorkspace struct {
 
 func newDaemonWorkspace(t *testing.T, runOpts ...testutil.ImageOption) *daemonWorkspace {
 	t.Helper()
-	d := sharedDocker(t)
+	return newDaemonWorkspaceOn(t, sharedDocker(t), runOpts...)
+}
+
+// newDaemonWorkspaceOn is newDaemonWorkspace on daemon d.
+func newDaemonWorkspaceOn(t *testing.T, d *testutil.Docker, runOpts ...testutil.ImageOption) *daemonWorkspace {
+	t.Helper()
 	w := &daemonWorkspace{workspace: newWorkspace(t), docker: d}
 	slug := strings.ReplaceAll(registryRepo(t, ""), "/", "-")
 	w.runName = "cnb-acceptance/" + strings.Trim(slug, "-") + "-run:latest"

@@ -104,6 +104,7 @@ func wantOneErrorLine(t *testing.T, what string, res result, want int, subs ...s
 		t.Errorf("%s: want one final \"ERROR: failed to\" line:\n%s", what, res.stderr)
 	}
 	all := strings.Join(errLines, "\n")
+	t.Logf("%s: %s", what, all)
 	for _, s := range subs {
 		wantContains(t, what+" error lines", all, s)
 	}

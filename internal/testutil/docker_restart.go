@@ -1,0 +1,83 @@
+package testutil
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Halt stops a daemon LaunchDocker started as a service manager would
+// (SIGTERM, then SIGKILL of its process group after a while) but keeps its
+// data root, so that Restart brings it back with its images: tests of a
+// daemon that goes away under a phase. Stop still cleans up afterwards.
+// (A SIGKILLed private dockerd does not come back: its managed containerd
+// does not restart on the same state directory.)
+func (d *Docker) Halt() error {
+	if d.cmd == nil {
+		return fmt.Errorf("the daemon on %s was not started by this package", d.host)
+	}
+	select {
+	case <-d.done:
+		return fmt.Errorf("%s on %s had already exited: %v", dockerdBinary, d.host, d.waitErr)
+	default:
+	}
+	pgid := d.cmd.Process.Pid
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.done:
+	case <-time.After(dockerStopTimeout):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-d.done
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	if pid := d.containerdPID(); pid > 0 && d.ownsProcess(pid) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		for i := 0; i < 100 && processAlive(pid); i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// Restart starts a halted daemon again on the same socket and data root
+// and waits until it answers.
+func (d *Docker) Restart() error {
+	if d.cmd == nil {
+		return fmt.Errorf("the daemon on %s was not started by this package", d.host)
+	}
+	select {
+	case <-d.done:
+	default:
+		return fmt.Errorf("%s on %s is still running", dockerdBinary, d.host)
+	}
+	logFile, err := os.OpenFile(d.logPath, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	_ = os.Remove(filepath.Join(d.dir, "d.pid"))
+	cmd := dockerdCommand(d.cmd.Path, d.dir, strings.TrimPrefix(d.host, "unix://"))
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	done := make(chan struct{})
+	started := make(chan error, 1)
+	go func() {
+		// As in LaunchDocker: Pdeathsig follows the starting thread.
+		runtime.LockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		d.waitErr = cmd.Wait()
+		close(done)
+	}()
+	if err := <-started; err != nil {
+		return fmt.Errorf("restarting %s: %v", dockerdBinary, err)
+	}
+	d.cmd, d.done = cmd, done
+	return d.waitReady()
+}
