@@ -1,5 +1,6 @@
 // Package priv handles the process's user: refusing root, handing
-// directories to the build user and dropping to it (CONFORMANCE PRIV-1..3).
+// directories to the build user and dropping to it (CONFORMANCE PRIV-1..3),
+// keeping its environment from the buildpacks it starts (PRIV-4).
 package priv
 
 import (

@@ -113,6 +113,14 @@ func execute(ctx context.Context, c command, args []string, env platform.LookupE
 		logger.Errorf("refusing to run as root: the %s runs buildpack code and must run as the build user", c.phase)
 		return platform.CodeGeneric
 	}
+	if c.refuseRoot {
+		// The buildpacks run as this process's user: keep its
+		// environment, credentials included, from them (PRIV-4).
+		if err := priv.HideEnvironment(); err != nil {
+			logger.Errorf("hiding the %s's environment from buildpacks: %s", c.phase, err)
+			return platform.CodeGeneric
+		}
+	}
 
 	if err := c.run(ctx, s); err != nil {
 		if ctx.Err() != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/cnb-lifecycle/lifecycle/phase"
 	"github.com/cnb-lifecycle/lifecycle/platform"
 	"github.com/cnb-lifecycle/lifecycle/priv"
+	"github.com/pkg/errors"
 )
 
 // runCreate runs the five build phases in one process (CONFORMANCE CRE-1,
@@ -37,6 +38,11 @@ func runCreate(ctx context.Context, s *Session) error {
 	}
 	if priv.IsRoot() {
 		return platform.Exitf(platform.CodeGeneric, "refusing to run buildpacks as root: name the build user with -uid/-gid or CNB_USER_ID/CNB_GROUP_ID")
+	}
+	// The buildpacks run as this process's user: keep its environment,
+	// credentials included, from them (PRIV-4).
+	if err := priv.HideEnvironment(); err != nil {
+		return platform.Exit(platform.CodeGeneric, errors.Wrap(err, "hiding the creator's environment from buildpacks"))
 	}
 	log := s.Logger
 	log.Phase("ANALYZING")
