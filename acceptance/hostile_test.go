@@ -9,8 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/cnb-lifecycle/lifecycle/internal/testutil"
 )
 
 // Hostile inputs to the real binaries (issue 8 §3): cache tars that try to
@@ -297,6 +300,124 @@ func TestHostile_RES4_LayerNames(t *testing.T) {
 					t.Errorf("<layers> holds %d entries, want group.toml (and example_deps)", len(es))
 				}
 			})
+		}
+	}
+}
+
+// hostileLabels are values of the io.buildpacks.lifecycle.metadata label:
+// readable says whether the analyzer takes the image as a previous image.
+var hostileLabels = []struct {
+	name, value string
+	readable    bool
+}{
+	{"not json", `{"buildpacks":[`, false},
+	{"wrong types", `{"buildpacks":"example/deps","runImage":7}`, false},
+	{"an array", `[1,2,3]`, false},
+	{"nested beyond the decoder's depth", strings.Repeat("[", 20000) + strings.Repeat("]", 20000), false},
+	{"nested store metadata", `{"buildpacks":[{"key":"example/deps","version":"1.0.0","layers":{},"store":{"metadata":{"deep":` +
+		strings.Repeat(`{"a":`, 500) + `1` + strings.Repeat("}", 500) + `}}}]}`, true},
+	{"20 MB of store metadata", `{"buildpacks":[{"key":"example/deps","version":"1.0.0","layers":{},"store":{"metadata":{"blob":"` +
+		strings.Repeat("x", 20<<20) + `"}}}]}`, true},
+}
+
+// TestHostile_ANA8_LifecycleLabel: a previous image whose lifecycle label is
+// malformed, of the wrong types or nested too deep counts as absent (info
+// line, exit 0, ANA-8); an enormous or deeply nested but valid label is
+// taken, and the restorer hands its store metadata back (RES-3). Neither
+// phase panics.
+func TestHostile_ANA8_LifecycleLabel(t *testing.T) {
+	t.Parallel()
+	run := anaSharedRunImage(t)
+	for _, tc := range hostileLabels {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newAnaFixture(t)
+			app := f.push("app", testutil.BusyboxImage(t, testutil.WithLabels(map[string]string{"io.buildpacks.lifecycle.metadata": tc.value})))
+			res := f.analyze("0.12", nil, "-layers", f.w.Layers, "-run-image", run, app)
+			hostileNoPanic(t, "analyzer", res)
+			wantCode(t, "analyzer", res, 0)
+			m := anaRead(t, f.analyzedPath())
+			if !tc.readable {
+				wantContains(t, "analyzer stdout", res.stdout, "treating it as absent")
+				anaWantNoPrevious(t, m)
+				return
+			}
+			anaWant(t, m, f.digestRef(app), "image", "reference")
+			f.w.write(filepath.Join(f.w.Layers, "group.toml"), "[[group]]\n  id = \"example/deps\"\n  version = \"1.0.0\"\n  api = \"0.10\"\n")
+			res = f.w.run("restorer", runOpts{args: []string{"-layers", f.w.Layers}, env: []string{"CNB_PLATFORM_API=0.12"}})
+			hostileNoPanic(t, "restorer", res)
+			wantCode(t, "restorer", res, 0)
+			store := f.w.readFile(filepath.Join(f.w.Layers, "example_deps", "store.toml"))
+			if len(store) < 500 {
+				t.Errorf("store.toml = %q, want the label's store metadata", store)
+			}
+		})
+	}
+}
+
+// TestHostile_REB_LifecycleLabel: the rebaser refuses an app image whose
+// lifecycle label it cannot read with 72 and one error line naming the
+// label, and leaves the image alone; an enormous valid label is carried
+// over (CONFORMANCE REB-1, REB-4, LBL-2).
+func TestHostile_REB_LifecycleLabel(t *testing.T) {
+	t.Parallel()
+	for _, tc := range hostileLabels {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newExportWorkspace(t)
+			testutil.Push(t, testutil.BusyboxImage(t, testutil.WithStackID("bb")), w.runRef)
+			label := tc.value
+			if tc.readable {
+				// The app image is its run image: its top layer is the one
+				// the rebase replaces.
+				ids := diffIDsOf(t, testutil.BusyboxImage(t, testutil.WithStackID("bb")))
+				label = `{"runImage":{"topLayer":"` + ids[len(ids)-1].String() + `"},` + label[1:]
+			}
+			testutil.Push(t, testutil.BusyboxImage(t, testutil.WithStackID("bb"),
+				testutil.WithLabels(map[string]string{"io.buildpacks.lifecycle.metadata": label})), w.appRef)
+			before := testutil.Digest(t, w.appRef).String()
+			res := w.run("rebaser", runOpts{args: []string{"-report", filepath.Join(w.Out, "report.toml"), "-run-image", w.runRef, "-force", w.appRef}, env: []string{"CNB_PLATFORM_API=0.12"}})
+			hostileNoPanic(t, "rebaser", res)
+			if !tc.readable {
+				hostileOneError(t, "rebaser", res, 72, "io.buildpacks.lifecycle.metadata")
+				if got := testutil.Digest(t, w.appRef).String(); got != before {
+					t.Errorf("the failed rebase changed the app image")
+				}
+				return
+			}
+			wantCode(t, "rebaser", res, 0)
+			cf, err := testutil.Pull(t, w.appRef).ConfigFile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cf.Config.Labels["io.buildpacks.lifecycle.metadata"]; len(got) < len(tc.value) {
+				t.Errorf("the rebased image's lifecycle label has %d bytes, want the %d of the store metadata and more", len(got), len(tc.value))
+			}
+		})
+	}
+}
+
+// hostileANSI matches the colour codes of the log's level prefixes.
+var hostileANSI = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// hostileOneError fails unless r exited with code and its stderr has
+// exactly one ERROR line, containing each of subs.
+func hostileOneError(t *testing.T, what string, r result, code int, subs ...string) {
+	t.Helper()
+	wantCode(t, what, r, code)
+	var lines []string
+	for _, l := range strings.Split(r.stderr, "\n") {
+		if l = hostileANSI.ReplaceAllString(l, ""); strings.HasPrefix(l, "ERROR: ") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 {
+		t.Errorf("%s stderr has %d ERROR lines, want 1:\n%s", what, len(lines), r.stderr)
+		return
+	}
+	for _, s := range subs {
+		if !strings.Contains(lines[0], s) {
+			t.Errorf("%s error line %q does not contain %q", what, lines[0], s)
 		}
 	}
 }
