@@ -421,3 +421,77 @@ func hostileOneError(t *testing.T, what string, r result, code int, subs ...stri
 		}
 	}
 }
+
+// TestHostile_FIL11_TOMLInputs: TOML inputs the existing tests leave out,
+// malformed, of the wrong types or enormous (50 MB): each phase exits with
+// its code for the input (EXIT table: 1 for an unreadable group or order,
+// 3 for the analyzer's run image sources run.toml and stack.toml, which are
+// input resolution, ANA-3; the restorer's warning for analyzed.toml, RES-1) and one error line naming
+// the file, or goes on with a warning; never a panic (CONFORMANCE FIL-11).
+func TestHostile_FIL11_TOMLInputs(t *testing.T) {
+	t.Parallel()
+	huge := strings.Repeat("# padding padding padding padding padding padding\n", 1<<20) // 50 MB of comments
+	group := "[[group]]\n  id = \"example/deps\"\n  version = \"1.0.0\"\n  api = \"0.10\"\n"
+	cases := []struct {
+		name, phase, api string
+		file, content    string // relative to the workspace root
+		args             []string
+		code             int
+		// warn, when set, wants a warning line containing it (code 0);
+		// otherwise one ERROR line naming the file.
+		warn string
+	}{
+		{name: "restorer/malformed group.toml", phase: "restorer", file: "layers/group.toml", content: "[[group]\n", code: 1},
+		{name: "restorer/group.toml of the wrong types", phase: "restorer", file: "layers/group.toml", content: "group = \"example/deps\"\n", code: 1},
+		{name: "restorer/group entry of the wrong types", phase: "restorer", file: "layers/group.toml", content: "[[group]]\n  id = 7\n  version = [1]\n", code: 1},
+		{name: "restorer/50 MB malformed group.toml", phase: "restorer", file: "layers/group.toml", content: huge + "[[group]\n", code: 1},
+		{name: "restorer/50 MB valid group.toml", phase: "restorer", file: "layers/group.toml", content: huge + group, warn: "No analyzed metadata found"},
+		{name: "restorer/malformed analyzed.toml", phase: "restorer", file: "layers/analyzed.toml", content: "[image\n", warn: "Not using analyzed data"},
+		{name: "restorer/analyzed.toml of the wrong types", phase: "restorer", file: "layers/analyzed.toml", content: "[image]\n  reference = 7\n[[metadata.buildpacks]]\n  key = [1]\n", warn: "Not using analyzed data"},
+		{name: "restorer/50 MB malformed analyzed.toml", phase: "restorer", file: "layers/analyzed.toml", content: huge + "[image\n", warn: "Not using analyzed data"},
+		{name: "detector/order.toml of the wrong types", phase: "detector", file: "order.toml", content: "order = 3\n", code: 1},
+		{name: "detector/order group of the wrong types", phase: "detector", file: "order.toml", content: "[[order]]\n  group = \"example/deps\"\n", code: 1},
+		{name: "detector/50 MB malformed order.toml", phase: "detector", file: "order.toml", content: huge + "[[order]\n", code: 1},
+		{name: "analyzer/malformed run.toml", phase: "analyzer", api: "0.12", file: "run.toml", content: "[[images]\n", code: 3},
+		{name: "analyzer/run.toml of the wrong types", phase: "analyzer", api: "0.12", file: "run.toml", content: "images = \"busybox\"\n", code: 3},
+		{name: "analyzer/50 MB malformed run.toml", phase: "analyzer", api: "0.12", file: "run.toml", content: huge + "[[images]\n", code: 3},
+		{name: "analyzer/malformed stack.toml", phase: "analyzer", api: "0.7", file: "stack.toml", content: "[run-image\n", code: 3},
+		{name: "analyzer/stack.toml of the wrong types", phase: "analyzer", api: "0.7", file: "stack.toml", content: "run-image = 5\n", code: 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newHostileWorkspace(t)
+			path := filepath.Join(w.Root, tc.file)
+			w.write(path, tc.content)
+			api := tc.api
+			if api == "" {
+				api = "0.12"
+			}
+			var args []string
+			switch tc.phase {
+			case "restorer":
+				args = []string{"-layers", w.Layers}
+			case "detector":
+				w.add(bp{id: "example/deps"})
+				args = w.stdFlags()
+			case "analyzer":
+				flag := "-run"
+				if tc.file == "stack.toml" {
+					flag = "-stack"
+				}
+				args = []string{"-layers", w.Layers, flag, path, sharedRegistry(t).Ref(registryRepo(t, "app") + ":latest")}
+			}
+			res := w.run(tc.phase, runOpts{args: append(args, tc.args...), env: []string{"CNB_PLATFORM_API=" + api}})
+			hostileNoPanic(t, tc.phase, res)
+			if tc.warn != "" {
+				wantCode(t, tc.phase, res, 0)
+				if l := hostileLine(res.stderr, tc.warn); l == "" {
+					t.Errorf("%s stderr = %q, want a line containing %q", tc.phase, res.stderr, tc.warn)
+				}
+				return
+			}
+			hostileOneError(t, tc.phase, res, tc.code, tc.file)
+		})
+	}
+}
