@@ -88,12 +88,19 @@ func authenticator(header string) (authn.Authenticator, error) {
 	case "x-identity":
 		return authn.FromConfig(authn.AuthConfig{IdentityToken: value}), nil
 	}
-	return nil, errors.Errorf("authorization scheme %q: want Basic, Bearer or X-Identity", scheme)
+	return nil, errors.Errorf("authorization %q: unknown scheme, want Basic, Bearer or X-Identity", redact(header))
 }
 
+// redact shows no more of a header than its scheme, and that only when it
+// is one of the known words: a header without a scheme may be nothing but
+// the secret (issue 8 §6).
 func redact(header string) string {
 	scheme, _, _ := strings.Cut(strings.TrimSpace(header), " ")
-	return scheme + " ..."
+	switch strings.ToLower(scheme) {
+	case "basic", "bearer", "x-identity":
+		return scheme + " ..."
+	}
+	return "<redacted>"
 }
 
 // Resolved answers from credentials looked up once, for the registries of

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -189,7 +190,7 @@ func (r Retry) options() []remote.Option {
 			if !Transient(err) {
 				return false
 			}
-			r.warn("%s; retrying", oneLine(err))
+			r.warn("%s; retrying", OneLine(err))
 			return true
 		}),
 	}
@@ -239,7 +240,12 @@ type retryTransport struct {
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	// A blob upload's PUT commits it: sent again after a lost answer it
+	// meets an upload the registry has closed. The writer retries the whole
+	// upload instead, which finds the blob if the first commit went
+	// through.
+	commit := req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/blobs/uploads/")
+	replayable := !commit && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
 	attempts := t.policy.Retries + 1
 	if !replayable {
 		attempts = 1
@@ -288,11 +294,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		wait := t.policy.wait(n)
 		if after > 0 {
 			if t.policy.MaxWait > 0 && after > t.policy.MaxWait {
-				return nil, &GaveUp{Attempts: n, Err: errors.Errorf("%s; the registry asks to retry after %s, longer than %s", oneLine(failure), after, t.policy.MaxWait)}
+				return nil, &GaveUp{Attempts: n, Err: errors.Errorf("%s; the registry asks to retry after %s, longer than %s", OneLine(failure), after, t.policy.MaxWait)}
 			}
 			wait = after
 		}
-		t.policy.warn("%s %s: %s; retrying in %s (attempt %d of %d)", req.Method, bareURL(req), oneLine(failure), wait.Round(time.Millisecond), n+1, attempts)
+		t.policy.warn("%s %s: %s; retrying in %s (attempt %d of %d)", req.Method, bareURL(req), OneLine(failure), wait.Round(time.Millisecond), n+1, attempts)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -370,7 +376,12 @@ func bareURL(req *http.Request) string {
 	return u.String()
 }
 
-func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
+// OneLine is err's text on one line, URL queries (upload states) left out.
+func OneLine(err error) string {
+	return urlQuery.ReplaceAllString(strings.ReplaceAll(err.Error(), "\n", " "), "")
+}
+
+var urlQuery = regexp.MustCompile(`\?[^"\s]*`)
 
 // watchedBody is a response body that fails with errStalled when one read
 // waits longer than limit.

@@ -379,7 +379,7 @@ func (x *exporter) writeAndUpload(spec layers.Spec, blob io.Writer) (layers.Resu
 		}
 		// The blob file is complete: the image write uploads it again,
 		// with retries, from there.
-		x.logger.Warnf("Streaming the upload of a layer failed, it will be uploaded again: %s", strings.ReplaceAll(uerr.Error(), "\n", " "))
+		x.logger.Warnf("Uploading a layer while writing it failed, it is uploaded again from its file: %s", strings.ReplaceAll(uerr.Error(), "\n", " "))
 	}
 	return res, err
 }

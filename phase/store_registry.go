@@ -52,6 +52,7 @@ func (s registryStore) Write(ctx context.Context, img v1.Image, names []string, 
 		return report, errors.Wrap(err, "encoding the manifest")
 	}
 	var failed []string
+	var cause error
 	for i, n := range names {
 		ref, err := s.reg.Parse(n)
 		if err == nil {
@@ -62,7 +63,11 @@ func (s registryStore) Write(ctx context.Context, img v1.Image, names []string, 
 			}
 		}
 		if err != nil {
-			s.logger.Errorf("saving %s: %s", n, err)
+			if len(names) > 1 {
+				s.logger.Errorf("saving %s: %s", n, err)
+			} else {
+				cause = err
+			}
 			failed = append(failed, n)
 			if i == 0 {
 				break
@@ -72,6 +77,10 @@ func (s registryStore) Write(ctx context.Context, img v1.Image, names []string, 
 		s.logger.Infof("*** Images (%s):", digest.Hex[:12])
 		s.logger.Infof("      %s", ref.Name())
 		report.Image.Tags = append(report.Image.Tags, ref.Name())
+	}
+	if cause != nil {
+		// One name: its error is the phase's one line.
+		return report, errors.Errorf("saving image %s: %s", failed[0], image.OneLine(cause))
 	}
 	if len(failed) > 0 {
 		return report, errors.Errorf("saving image %s", strings.Join(failed, ", "))
