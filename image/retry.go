@@ -53,9 +53,10 @@ type Retry struct {
 
 // DefaultRetry is the policy without any of the variables set: four
 // retries waiting 1, 2, 4 and 8 seconds, Retry-After honoured up to a
-// minute, and two minutes of silence tolerated.
+// minute, and five minutes of silence tolerated (a registry may think
+// that long over the commit of a large blob).
 func DefaultRetry() Retry {
-	return Retry{Retries: 4, Backoff: time.Second, MaxWait: time.Minute, Timeout: 2 * time.Minute}
+	return Retry{Retries: 4, Backoff: time.Second, MaxWait: time.Minute, Timeout: 5 * time.Minute}
 }
 
 // RetryFromEnv reads the policy from the variables, over the defaults.
@@ -384,11 +385,12 @@ func OneLine(err error) string {
 var urlQuery = regexp.MustCompile(`\?[^"\s]*`)
 
 // watchedBody is a response body that fails with errStalled when one read
-// waits longer than limit.
+// waits longer than limit. One timer serves every read.
 type watchedBody struct {
 	rc      io.ReadCloser
 	cancel  context.CancelFunc
 	limit   time.Duration
+	timer   *time.Timer
 	stalled atomic.Bool
 }
 
@@ -396,12 +398,16 @@ func (b *watchedBody) Read(p []byte) (int, error) {
 	if b.limit <= 0 {
 		return b.rc.Read(p)
 	}
-	timer := time.AfterFunc(b.limit, func() {
-		b.stalled.Store(true)
-		b.cancel()
-	})
+	if b.timer == nil {
+		b.timer = time.AfterFunc(b.limit, func() {
+			b.stalled.Store(true)
+			b.cancel()
+		})
+	} else {
+		b.timer.Reset(b.limit)
+	}
 	n, err := b.rc.Read(p)
-	timer.Stop()
+	b.timer.Stop()
 	if err != nil && b.stalled.Load() {
 		err = errors.Wrapf(errStalled, "no data for %s", b.limit)
 	}
@@ -409,6 +415,9 @@ func (b *watchedBody) Read(p []byte) (int, error) {
 }
 
 func (b *watchedBody) Close() error {
+	if b.timer != nil {
+		b.timer.Stop()
+	}
 	err := b.rc.Close()
 	b.cancel()
 	return err
