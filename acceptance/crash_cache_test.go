@@ -1,10 +1,8 @@
 package acceptance
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -16,15 +14,7 @@ import (
 // came before the binary exited on its own.
 func (w *workspace) runKilled(bin string, o runOpts, kill func(started time.Time) bool) (result, bool) {
 	w.t.Helper()
-	w.handOver()
-	cmd := exec.Command(filepath.Join(binDir, bin), o.args...)
-	cmd.Dir = w.Root
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + w.Tmp}, o.env...)
-	if asRoot && !o.privileged {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: buildUID, Gid: buildGID}}
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd, stdout, stderr := w.command(bin, o)
 	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)
@@ -51,12 +41,7 @@ wait:
 			}
 		}
 	}
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	if e, ok := err.(*exec.ExitError); ok {
-		r.code = e.ExitCode()
-	} else if err != nil {
-		w.t.Fatal(err)
-	}
+	r := w.outcome(bin, err, stdout, stderr)
 	return r, killed && r.code != 0
 }
 

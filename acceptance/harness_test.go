@@ -218,8 +218,16 @@ type runOpts struct {
 // run runs binary bin with an environment built from scratch.
 func (w *workspace) run(bin string, o runOpts) result {
 	w.t.Helper()
+	cmd, stdout, stderr := w.command(bin, o)
+	return w.outcome(bin, cmd.Run(), stdout, stderr)
+}
+
+// command prepares a run of bin: the workspace handed over, an environment
+// built from scratch, the build user's credentials, output captured.
+func (w *workspace) command(bin string, o runOpts) (cmd *exec.Cmd, stdout, stderr *bytes.Buffer) {
+	w.t.Helper()
 	w.handOver()
-	cmd := exec.Command(filepath.Join(binDir, bin), o.args...)
+	cmd = exec.Command(filepath.Join(binDir, bin), o.args...)
 	cmd.Dir = w.Root
 	if o.dir != "" {
 		cmd.Dir = o.dir
@@ -230,9 +238,15 @@ func (w *workspace) run(bin string, o runOpts) result {
 	if asRoot && !o.privileged {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: buildUID, Gid: buildGID}}
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	return cmd, stdout, stderr
+}
+
+// outcome is the result of a finished run; anything but an exit status
+// fails the test.
+func (w *workspace) outcome(bin string, err error, stdout, stderr *bytes.Buffer) result {
+	w.t.Helper()
 	r := result{stdout: stdout.String(), stderr: stderr.String()}
 	switch e := err.(type) {
 	case nil:

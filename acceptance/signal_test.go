@@ -1,10 +1,8 @@
 package acceptance
 
 import (
-	"bytes"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,15 +17,7 @@ import (
 // (polled for up to 60 s), and returns the result.
 func (w *workspace) runSignalled(bin string, o runOpts, ready func() bool, sig syscall.Signal) result {
 	w.t.Helper()
-	w.handOver()
-	cmd := exec.Command(filepath.Join(binDir, bin), o.args...)
-	cmd.Dir = w.Root
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + w.Tmp}, o.env...)
-	if asRoot && !o.privileged {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: buildUID, Gid: buildGID}}
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd, stdout, stderr := w.command(bin, o)
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
@@ -41,14 +31,7 @@ func (w *workspace) runSignalled(bin string, o runOpts, ready func() bool, sig s
 		time.Sleep(20 * time.Millisecond)
 	}
 	cmd.Process.Signal(sig)
-	err := cmd.Wait()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	if e, ok := err.(*exec.ExitError); ok {
-		r.code = e.ExitCode()
-	} else if err != nil {
-		w.t.Fatal(err)
-	}
-	return r
+	return w.outcome(bin, cmd.Wait(), stdout, stderr)
 }
 
 // TestSignals_BuilderStopsItsBuildpack: SIGTERM to the builder while a
