@@ -114,7 +114,21 @@ func LaunchDocker() (*Docker, error) {
 	cmd := dockerdCommand(bin, dir, sock)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 
-	d := &Docker{host: "unix://" + sock, dir: dir, logPath: logPath, cmd: cmd, done: make(chan struct{})}
+	d := &Docker{host: "unix://" + sock, dir: dir, logPath: logPath}
+	if err := d.start(cmd); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting %s: %v", bin, err)
+	}
+	if err := d.waitReady(); err != nil {
+		_ = d.Stop()
+		return nil, err
+	}
+	return d, nil
+}
+
+// start runs cmd as the daemon's process, waited for in the background.
+func (d *Docker) start(cmd *exec.Cmd) error {
+	done := make(chan struct{})
 	started := make(chan error, 1)
 	go func() {
 		// Pdeathsig fires when the thread that started the child exits:
@@ -126,17 +140,13 @@ func LaunchDocker() (*Docker, error) {
 		}
 		started <- nil
 		d.waitErr = cmd.Wait()
-		close(d.done)
+		close(done)
 	}()
 	if err := <-started; err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting %s: %v", bin, err)
+		return err
 	}
-	if err := d.waitReady(); err != nil {
-		_ = d.Stop()
-		return nil, err
-	}
-	return d, nil
+	d.cmd, d.done = cmd, done
+	return nil
 }
 
 // dockerdCommand runs a private dockerd keeping everything under dir,

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -62,22 +61,8 @@ func (d *Docker) Restart() error {
 	_ = os.Remove(filepath.Join(d.dir, "d.pid"))
 	cmd := dockerdCommand(d.cmd.Path, d.dir, strings.TrimPrefix(d.host, "unix://"))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	done := make(chan struct{})
-	started := make(chan error, 1)
-	go func() {
-		// As in LaunchDocker: Pdeathsig follows the starting thread.
-		runtime.LockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		d.waitErr = cmd.Wait()
-		close(done)
-	}()
-	if err := <-started; err != nil {
+	if err := d.start(cmd); err != nil {
 		return fmt.Errorf("restarting %s: %v", dockerdBinary, err)
 	}
-	d.cmd, d.done = cmd, done
 	return d.waitReady()
 }
