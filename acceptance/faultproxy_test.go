@@ -108,8 +108,9 @@ type rule struct {
 	kind        reqKind
 	fault       string
 	skip, times int
-	// repo limits the rule to paths under /v2/<repo>/ ("" for all).
-	repo string
+	// repo limits the rule to paths under /v2/<repo>/ ("" for all), suffix
+	// to paths ending so (a blob's digest).
+	repo, suffix string
 
 	seen map[reqKind]int
 }
@@ -195,6 +196,9 @@ func (p *faultProxy) match(kind reqKind, path string) string {
 			continue
 		}
 		if r.repo != "" && !strings.HasPrefix(path, "/v2/"+r.repo+"/") {
+			continue
+		}
+		if r.suffix != "" && !strings.HasSuffix(path, r.suffix) {
 			continue
 		}
 		r.seen[kind]++

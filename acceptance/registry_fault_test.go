@@ -490,3 +490,70 @@ func TestFaults_RegistryRestartMidPush(t *testing.T) {
 		t.Errorf("the registry restarted %d times, want 2", restarts)
 	}
 }
+
+// TestFaults_RestorerFetchesABrokenLayerAgain: a cached layer too big for
+// the transport to read whole (6 MB) breaks off mid-download, reset or cut
+// short; the restorer fetches it again and restores it intact (issue 8 §1,
+// RES-5).
+func TestFaults_RestorerFetchesABrokenLayerAgain(t *testing.T) {
+	t.Parallel()
+	f := newFaultFixture(t, sharedRegistry(t))
+	count := newTally(t)
+	f.addBuild(bbp{id: "example/big", api: "0.10", script: `
+if [ -f "$L/big/blob" ]; then sha256sum "$L/big/blob" > "$rec.restored"; fi
+rm -rf "$L/big"
+layer big cache
+head -c 6000000 /dev/urandom > "$L/big/blob"
+sha256sum "$L/big/blob" > "$rec.written"
+`})
+	f.setOrder([]ref{r("example/deps"), r("example/web"), r("example/big")})
+	f.freshLayers(t)
+	f.analyze(t, 0)
+	wantCode(t, "detector", f.detect("0.12", nil), 0)
+	wantCode(t, "builder", f.build("0.12", nil), 0)
+	wantCode(t, "exporter", f.export("-cache-image", f.cacheRef), 0)
+	written := f.readFile(f.buildRecord("example/big") + ".written")
+
+	for _, fault := range []string{faultReset, faultTruncate} {
+		t.Run(fault, func(t *testing.T) {
+			// The cache image's biggest layer is the one to break.
+			big := biggestLayer(t, f.upstream.Ref(strings.TrimPrefix(f.cacheRef, f.proxy.Host()+"/")))
+			if big.Size < 5<<20 {
+				t.Fatalf("the biggest cached layer has %d bytes, want over the transport's 4 MiB", big.Size)
+			}
+			f.freshLayers(t)
+			os.Remove(f.buildRecord("example/big") + ".restored")
+			f.analyze(t, 0)
+			wantCode(t, "detector", f.detect("0.12", nil), 0)
+			n, _ := f.proxy.counts()
+			f.proxy.script(rule{kind: kindBlobGet, fault: fault, times: 2, suffix: big.Digest.String()})
+			res := f.restore("-cache-image", f.cacheRef)
+			wantCode(t, "restorer", res, 0)
+			wantContains(t, "restorer stderr", res.stderr, "fetching it again")
+			count.add(t, f.proxy, n)
+			f.proxy.script()
+			wantCode(t, "builder", f.build("0.12", nil), 0)
+			if got := f.readFile(f.buildRecord("example/big") + ".restored"); got != written {
+				t.Errorf("the restored layer hashes to %q, want %q", got, written)
+			}
+			written = f.readFile(f.buildRecord("example/big") + ".written")
+			wantCode(t, "exporter", f.export("-cache-image", f.cacheRef), 0)
+		})
+	}
+}
+
+// biggestLayer is the descriptor of the biggest layer of the image ref.
+func biggestLayer(t *testing.T, ref string) v1.Descriptor {
+	t.Helper()
+	m, err := testutil.Pull(t, ref).Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var big v1.Descriptor
+	for _, l := range m.Layers {
+		if l.Size > big.Size {
+			big = l
+		}
+	}
+	return big
+}

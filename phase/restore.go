@@ -85,6 +85,9 @@ func Restore(ctx context.Context, cfg RestoreConfig) error {
 	for _, e := range gf.Group {
 		bp := bpRestore{dir: filepath.Join(in.LayersDir, buildpack.EscapeID(e.ID)), id: e.ID,
 			image: findBuildpack(previous, e.ID), cache: findBuildpack(cached, e.ID)}
+		if _, remote := vol.(*cache.Image); remote {
+			bp.retries = cfg.Registry.Retry.Retries
+		}
 		if err := bp.store(); err != nil {
 			return platform.Exit(platform.CodeRestore, err)
 		}
@@ -197,6 +200,9 @@ func findBuildpack(md files.LayersMetadata, id string) files.BuildpackLayersMeta
 type bpRestore struct {
 	dir, id      string
 	image, cache files.BuildpackLayersMetadata
+	// retries is how many times a cached layer whose download broke off
+	// is fetched again (a cache image; CONFORMANCE RES-5).
+	retries int
 }
 
 // store writes store.toml from the previous image (RES-3).
@@ -261,7 +267,15 @@ func (b bpRestore) fromCache(ctx context.Context, vol restoreSource, name string
 		return nil
 	}
 	layerDir := filepath.Join(b.dir, name)
-	if err := extractVerified(ctx, vol, d, layerDir); err != nil {
+	err = extractVerified(ctx, vol, d, layerDir)
+	for try := 1; err != nil && try <= b.retries && image.Transient(err) && ctx.Err() == nil; try++ {
+		// A download cut short (a layer too big to be read whole by the
+		// registry transport): start the layer over.
+		logger.Warnf("Restoring layer '%s' broke off: %s; fetching it again (attempt %d of %d)", label, image.OneLine(err), try+1, b.retries+1)
+		_ = os.RemoveAll(layerDir)
+		err = extractVerified(ctx, vol, d, layerDir)
+	}
+	if err != nil {
 		_ = os.RemoveAll(layerDir)
 		if writeFault(err) {
 			// The layers directory is full or unwritable: the cache is not
