@@ -74,15 +74,6 @@ func (r Registry) step(ctx context.Context, c *http.Client, method string, u *ur
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		// Upload locations carry the registry's state in their query:
-		// long, and nothing a reader needs.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			if u, perr := url.Parse(ue.URL); perr == nil {
-				u.RawQuery = ""
-				ue.URL = u.String()
-			}
-		}
 		return nil, err
 	}
 	defer resp.Body.Close()

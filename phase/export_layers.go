@@ -379,7 +379,7 @@ func (x *exporter) writeAndUpload(spec layers.Spec, blob io.Writer) (layers.Resu
 		}
 		// The blob file is complete: the image write uploads it again,
 		// with retries, from there.
-		x.logger.Warnf("Uploading a layer while writing it failed, it is uploaded again from its file: %s", strings.ReplaceAll(uerr.Error(), "\n", " "))
+		x.logger.Warnf("Uploading a layer while writing it failed, it is uploaded again from its file: %s", image.OneLine(uerr))
 	}
 	return res, err
 }
