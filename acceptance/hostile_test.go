@@ -98,8 +98,8 @@ func (w *hostileWorkspace) wantContained() {
 	})
 }
 
-// hostileNoPanic fails if a binary's output shows a Go panic or stack dump.
-func hostileNoPanic(t *testing.T, what string, r result) {
+// wantNoPanic fails if a binary's output shows a Go panic or stack dump.
+func wantNoPanic(t *testing.T, what string, r result) {
 	t.Helper()
 	for _, s := range []string{"panic:", "goroutine ", "runtime error"} {
 		if strings.Contains(r.output(), s) {
@@ -169,7 +169,7 @@ func TestHostile_RES6_CacheLayerTars(t *testing.T) {
 			w := newHostileWorkspace(t)
 			w.cacheLayer("deps", w.layerTar("deps", tc.ents...))
 			res := w.restore()
-			hostileNoPanic(t, "restorer", res)
+			wantNoPanic(t, "restorer", res)
 			wantCode(t, "restorer", res, 0)
 			w.wantContained()
 			if tc.skipped {
@@ -233,7 +233,7 @@ func TestHostile_RES6_MalformedCacheTars(t *testing.T) {
 			w := newHostileWorkspace(t)
 			w.cacheLayer("deps", tc.data(w))
 			res := w.restore()
-			hostileNoPanic(t, "restorer", res)
+			wantNoPanic(t, "restorer", res)
 			wantCode(t, "restorer", res, 0)
 			w.wantContained()
 			line := hostileLine(res.stderr, "Skipping restore for layer 'example/deps:deps'")
@@ -287,7 +287,7 @@ func TestHostile_RES4_LayerNames(t *testing.T) {
 `, name, name))
 				}
 				res := w.restore()
-				hostileNoPanic(t, "restorer", res)
+				wantNoPanic(t, "restorer", res)
 				wantCode(t, "restorer", res, 0)
 				w.wantContained()
 				wantContains(t, "restorer stderr", res.stderr, fmt.Sprintf("Skipping layer %q of example/deps", name))
@@ -334,7 +334,7 @@ func TestHostile_ANA8_LifecycleLabel(t *testing.T) {
 			f := newAnaFixture(t)
 			app := f.push("app", testutil.BusyboxImage(t, testutil.WithLabels(map[string]string{"io.buildpacks.lifecycle.metadata": tc.value})))
 			res := f.analyze("0.12", nil, "-layers", f.w.Layers, "-run-image", run, app)
-			hostileNoPanic(t, "analyzer", res)
+			wantNoPanic(t, "analyzer", res)
 			wantCode(t, "analyzer", res, 0)
 			m := anaRead(t, f.analyzedPath())
 			if !tc.readable {
@@ -345,7 +345,7 @@ func TestHostile_ANA8_LifecycleLabel(t *testing.T) {
 			anaWant(t, m, f.digestRef(app), "image", "reference")
 			f.w.write(filepath.Join(f.w.Layers, "group.toml"), "[[group]]\n  id = \"example/deps\"\n  version = \"1.0.0\"\n  api = \"0.10\"\n")
 			res = f.w.run("restorer", runOpts{args: []string{"-layers", f.w.Layers}, env: []string{"CNB_PLATFORM_API=0.12"}})
-			hostileNoPanic(t, "restorer", res)
+			wantNoPanic(t, "restorer", res)
 			wantCode(t, "restorer", res, 0)
 			store := f.w.readFile(filepath.Join(f.w.Layers, "example_deps", "store.toml"))
 			if len(store) < 500 {
@@ -377,7 +377,7 @@ func TestHostile_REB_LifecycleLabel(t *testing.T) {
 				testutil.WithLabels(map[string]string{"io.buildpacks.lifecycle.metadata": label})), w.appRef)
 			before := testutil.Digest(t, w.appRef).String()
 			res := w.run("rebaser", runOpts{args: []string{"-report", filepath.Join(w.Out, "report.toml"), "-run-image", w.runRef, "-force", w.appRef}, env: []string{"CNB_PLATFORM_API=0.12"}})
-			hostileNoPanic(t, "rebaser", res)
+			wantNoPanic(t, "rebaser", res)
 			if !tc.readable {
 				hostileOneError(t, "rebaser", res, 72, "io.buildpacks.lifecycle.metadata")
 				if got := testutil.Digest(t, w.appRef).String(); got != before {
@@ -483,7 +483,7 @@ func TestHostile_FIL11_TOMLInputs(t *testing.T) {
 				args = []string{"-layers", w.Layers, flag, path, sharedRegistry(t).Ref(registryRepo(t, "app") + ":latest")}
 			}
 			res := w.run(tc.phase, runOpts{args: append(args, tc.args...), env: []string{"CNB_PLATFORM_API=" + api}})
-			hostileNoPanic(t, tc.phase, res)
+			wantNoPanic(t, tc.phase, res)
 			if tc.warn != "" {
 				wantCode(t, tc.phase, res, 0)
 				if l := hostileLine(res.stderr, tc.warn); l == "" {

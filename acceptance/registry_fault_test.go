@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -188,23 +187,16 @@ func wantRetried(t *testing.T, res result) {
 	if !strings.Contains(res.stderr, "retrying") {
 		t.Errorf("no retry warning in stderr:\n%s", res.stderr)
 	}
-	faultNoPanic(t, res)
+	wantNoPanic(t, "the phase", res)
 }
 
-func faultNoPanic(t *testing.T, res result) {
-	t.Helper()
-	if strings.Contains(res.output(), "panic:") || strings.Contains(res.output(), "goroutine ") {
-		t.Errorf("the phase panicked:\n%s", res.output())
-	}
-}
-
-// wantOneErrorLine: a failure says so in one ERROR line containing each of
-// words.
+// faultErrorLine: a failure's last ERROR line names each of words and
+// carries no upload state.
 func faultErrorLine(t *testing.T, res result, words ...string) {
 	t.Helper()
-	faultNoPanic(t, res)
+	wantNoPanic(t, "the phase", res)
 	var lines []string
-	for _, l := range strings.Split(faultANSI.ReplaceAllString(res.stderr, ""), "\n") {
+	for _, l := range strings.Split(ansi.ReplaceAllString(res.stderr, ""), "\n") {
 		if strings.HasPrefix(l, "ERROR: ") {
 			lines = append(lines, l)
 		}
@@ -223,8 +215,6 @@ func faultErrorLine(t *testing.T, res result, words ...string) {
 		}
 	}
 }
-
-var faultANSI = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func analyzedPrevious(t *testing.T, layers string) string {
 	t.Helper()
@@ -430,7 +420,7 @@ func TestFaults_PersistentRegistryFaults(t *testing.T) {
 			if c.code != 0 {
 				faultErrorLine(t, res, c.words...)
 			} else {
-				faultNoPanic(t, res)
+				wantNoPanic(t, "the phase", res)
 			}
 			if c.basic == "" {
 				count.add(t, f.proxy, n)

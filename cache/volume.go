@@ -246,10 +246,11 @@ func lockDir(d string, how int) (*os.File, error) {
 	return f, nil
 }
 
-// removeStale removes what interrupted exports left at the top of the
-// cache directory: staging directories no live process holds locked, and
-// a half-written metadata.json.new. Blobs no metadata names are removed by
-// Commit; until then nothing reads them.
+// removeStale removes the staging directories interrupted exports left at
+// the top of the cache directory: those no live process holds locked. A
+// half-written metadata.json.new is never read and the next Commit
+// overwrites it; blobs no metadata names are removed by Commit, and until
+// then nothing reads them.
 func (v *Volume) removeStale() {
 	entries, _ := os.ReadDir(v.Dir)
 	for _, e := range entries {

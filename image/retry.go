@@ -180,7 +180,7 @@ func (r Retry) wait(n int) time.Duration {
 	return d
 }
 
-// Options is the ggcr side of the policy: the writer retries a whole blob
+// options is the go-containerregistry side of the policy: the writer retries a whole blob
 // upload (whose body the transport could not resend) with the same bounds,
 // and nothing retries what the transport already gave up on.
 func (r Retry) options() []remote.Option {
