@@ -262,7 +262,7 @@ func TestLCH7_Shell(t *testing.T) {
 	im := newAppImage(t)
 	im.setMetadata("web", launchBuildpacks,
 		mdProc{typ: "web", bp: "old", command: []string{`echo "order=$ORDER zero=$0 p0=$P0 pwd=$(pwd)"`}},
-		mdProc{typ: "args", bp: "old", command: []string{"printf '[%s]'"}, args: []string{"$HOME"}})
+		mdProc{typ: "args", bp: "old", command: []string{"printf", "[%s]"}, args: []string{"$HOME"}})
 	add := func(bp, layer, rel, name string) {
 		im.layerFile(bp, layer, rel, `export ORDER="${ORDER:-}`+name+`,"; export P0="$0"`+"\n", false)
 	}
@@ -284,13 +284,48 @@ func TestLCH7_Shell(t *testing.T) {
 	wantLaunchCode(t, "launcher 'script'", r, 4)
 	wantContains(t, "launcher 'script' stdout", r.stdout, "order=a-l1-1,a-l1-2,a-l2,app, zero="+launcher+"\n")
 
-	r = im.launch(launchRun{args: []string{"printf '<%s>' $ORDER", "$HOME", "a b"}})
+	// With args, the command and every arg are one shell-parsed token
+	// each: expanded after the profiles, never split (LCH-7).
+	r = im.launch(launchRun{args: []string{"printf", "<%s>", "$ORDER", "$HOME", "a b", `"q" '$(echo s)'`}})
 	wantLaunchCode(t, "launcher cmd args", r, 0)
-	wantContains(t, "launcher cmd args stdout", r.stdout, "<a-l1-1,a-l1-2,a-l2,app,><$HOME><a b>")
+	wantContains(t, "launcher cmd args stdout", r.stdout,
+		"<a-l1-1,a-l1-2,a-l2,app,><"+im.Root+`><a b><"q" 's'>`)
 
-	r = im.launch(launchRun{path: im.processLink("args"), args: []string{"x"}})
+	r = im.launch(launchRun{path: im.processLink("args"), args: []string{"x", "$ORDER"}})
 	wantLaunchCode(t, "/cnb/process/args x", r, 0)
-	wantContains(t, "/cnb/process/args x stdout", r.stdout, "[$HOME][x]")
+	wantContains(t, "/cnb/process/args x stdout", r.stdout, "["+im.Root+"][x][a-l1-1,a-l1-2,a-l2,app,]")
+}
+
+// TestLCH7_ShellTokens is the Buildpack API 0.8 example of the spec's
+// shell process with args: command and each arg are shell-parsed tokens
+// (buildpack-0.8.md "Launch"), user args appended, at every Platform API.
+func TestLCH7_ShellTokens(t *testing.T) {
+	t.Parallel()
+	im := newAppImage(t)
+	im.setMetadata("web", []mdBuildpack{{"old", "0.8"}},
+		mdProc{typ: "web", bp: "old", command: []string{"echo"}, args: []string{"cache=$HOME/.cache", "-v"}},
+		mdProc{typ: "multi", bp: "old", command: []string{"printf", "<%s>"}, args: []string{"$((1+2))"}},
+		mdProc{typ: "bad", bp: "old", command: []string{"echo"}, args: []string{"$((1/0))"}})
+	web, multi, bad := im.processLink("web"), im.processLink("multi"), im.processLink("bad")
+	for _, platform := range []string{"0.9", "0.12", "0.15"} {
+		what := "P" + platform + " /cnb/process/web more"
+		r := im.launch(launchRun{path: web, platform: platform, args: []string{"more"}})
+		wantLaunchCode(t, what, r, 0)
+		if want := "cache=" + im.Root + "/.cache -v more\n"; r.stdout != want {
+			t.Errorf("%s stdout = %q, want %q", what, r.stdout, want)
+		}
+		what = "P" + platform + " /cnb/process/multi"
+		r = im.launch(launchRun{path: multi, platform: platform, args: []string{"a b", "$HOME"}})
+		wantLaunchCode(t, what, r, 0)
+		wantContains(t, what+" stdout", r.stdout, "<3><a b><"+im.Root+">")
+	}
+	r := im.launch(launchRun{path: bad})
+	wantLaunchCode(t, "/cnb/process/bad", r, 82)
+	wantContains(t, "/cnb/process/bad stderr", r.stderr, "division by 0")
+	wantContains(t, "/cnb/process/bad stderr", r.stderr, "ERROR: failed to launch: argument 1 of the shell process could not be expanded")
+	if strings.TrimSpace(r.stdout) != "" {
+		t.Errorf("/cnb/process/bad ran the process: %q", r.stdout)
+	}
 }
 
 func TestLCH8_Direct(t *testing.T) {

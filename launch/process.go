@@ -22,7 +22,8 @@ type plan struct {
 	// Command holds the command entries; Command[0] is the executable.
 	// With the shell strategy every entry is shell text.
 	Command []string
-	// Args are passed as they are (never shell-expanded).
+	// Args follow Command: with the shell strategy each is one token
+	// expanded by bash (CONFORMANCE LCH-7), otherwise passed as they are.
 	Args []string
 	// Direct is true for the direct strategy, false for bash.
 	Direct bool

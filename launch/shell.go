@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,7 +15,7 @@ import (
 // execShell runs the process through one bash process (platform.md
 // "launcher" Execution; CONFORMANCE LCH-7): bash starts in <app>, sources the
 // profile scripts, changes into the working directory and runs the command.
-// Its $0 is the launcher's argv[0]; the args are its positional parameters.
+// Its $0 is the launcher's argv[0]; it has no positional parameters.
 func (l *launcher) execShell(p plan, e env.Env, layers []bpLayers, in inputs) error {
 	if err := checkDir(p.WorkingDir); err != nil {
 		return err
@@ -27,8 +28,8 @@ func (l *launcher) execShell(p plan, e env.Env, layers []bpLayers, in inputs) er
 	if err != nil {
 		return errors.Wrap(err, "the shell strategy needs bash")
 	}
-	script := shellScript(profiles, p.WorkingDir, p.Command, len(p.Args) > 0)
-	argv := append([]string{"bash", "-c", script, in.argv0}, p.Args...)
+	script := shellScript(profiles, p.WorkingDir, p.Command, p.Args)
+	argv := []string{"bash", "-c", script, in.argv0}
 	return l.exec(bash, argv, e.List(), in.appDir)
 }
 
@@ -54,21 +55,63 @@ func profileFiles(layers []bpLayers, typ, appDir string) ([]string, error) {
 
 // shellScript is the bash script of a shell process: it sources profiles,
 // changes into workDir (exiting with the launch error code if it cannot)
-// and runs command. With args the command entries are joined as shell words
-// (so they are expanded) and exec'd with "$@"; without args the command is a
-// script of its own and runs as it is.
-func shellScript(profiles []string, workDir string, command []string, hasArgs bool) string {
+// and runs the process.
+//
+// Without args the command is a script of its own and runs as it is. With
+// args, the command entries and the args are the shell-parsed tokens of one
+// command (Buildpack API 0.7/0.8 "Launch"; CONFORMANCE LCH-7): each entry
+// becomes exactly one word after the shell's expansions (parameters,
+// command substitution, arithmetic, backslash escapes of $, `, \ and
+// newline), with no word splitting and no globbing. Each entry is expanded
+// by bash itself, as the body of a here-document read into a variable, so
+// quotes and spaces in an entry are kept and never end the word; then the
+// words are exec'd. The expansion runs after the profiles and the cd, so a
+// token sees the profile's variables and the working directory.
+func shellScript(profiles []string, workDir string, command, args []string) string {
 	var b strings.Builder
 	for _, p := range profiles {
 		b.WriteString("source " + shellQuote(p) + "\n")
 	}
 	b.WriteString("cd -- " + shellQuote(workDir) + " || exit " + strconv.Itoa(codeLaunch) + "\n")
-	if hasArgs {
-		b.WriteString("exec " + strings.Join(command, " ") + ` "$@"` + "\n")
-	} else {
+	if len(args) == 0 {
 		b.WriteString(strings.Join(command, " ") + "\n")
+		return b.String()
 	}
+	tokens := append(append([]string{}, command...), args...)
+	end := hereDocEnd(tokens)
+	// __cnb_take keeps the token just read. The "." after each token keeps
+	// a trailing backslash from joining the delimiter line; it is missing
+	// when bash could not expand the token (it printed why), which stops
+	// the launch instead of running a command with a word left out.
+	fmt.Fprintf(&b, "__cnb_argv=()\n__cnb_take() {\n"+
+		"  [[ $__cnb_token == *.$'\\n' ]] || { echo 'ERROR: failed to launch: argument '\"$1\"' of the shell process could not be expanded' >&2; exit %d; }\n"+
+		"  __cnb_argv+=(\"${__cnb_token%%.$'\\n'}\"); __cnb_token=\n}\n", codeLaunch)
+	for i, t := range tokens {
+		fmt.Fprintf(&b, "IFS= read -r -d '' __cnb_token <<%s\n%s.\n%s\n__cnb_take %d\n", end, t, end, i)
+	}
+	b.WriteString("exec \"${__cnb_argv[@]}\"\n")
 	return b.String()
+}
+
+// hereDocEnd is a here-document delimiter that is not a line of any token.
+func hereDocEnd(tokens []string) string {
+	for n := 0; ; n++ {
+		end := "CNB_TOKEN_END"
+		if n > 0 {
+			end += strconv.Itoa(n)
+		}
+		clash := false
+		for _, t := range tokens {
+			for _, line := range strings.Split(t+".", "\n") {
+				if line == end {
+					clash = true
+				}
+			}
+		}
+		if !clash {
+			return end
+		}
+	}
 }
 
 // shellQuote quotes s as one bash word, with no expansion.

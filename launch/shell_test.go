@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,34 +10,30 @@ import (
 	"testing"
 )
 
-// TestLCH7_ShellScript checks the text of the bash script (CONFORMANCE
-// LCH-7).
+// TestLCH7_ShellScript checks the parts of the bash script that do not
+// depend on bash (CONFORMANCE LCH-7): quoted profiles and working dir, a
+// command without args as a script of its own, a here-document delimiter
+// that no token line equals.
 func TestLCH7_ShellScript(t *testing.T) {
-	tests := []struct {
-		name     string
-		profiles []string
-		wd       string
-		command  []string
-		hasArgs  bool
-		want     string
-	}{
-		{"no profiles, args", nil, "/app", []string{"echo"}, true,
-			"cd -- '/app' || exit 82\nexec echo \"$@\"\n"},
-		{"no args: a script", nil, "/app", []string{"echo $X && exit 3"}, false,
-			"cd -- '/app' || exit 82\necho $X && exit 3\n"},
-		{"profiles quoted", []string{"/l/a/profile.d/1", "/l/it's/profile.d/web/x y", "/app/.profile"}, "/app/s p", []string{"run", "$HOME/x"}, true,
-			"source '/l/a/profile.d/1'\nsource '/l/it'\\''s/profile.d/web/x y'\nsource '/app/.profile'\n" +
-				"cd -- '/app/s p' || exit 82\nexec run $HOME/x \"$@\"\n"},
+	got := shellScript([]string{"/l/a/profile.d/1", "/l/it's/profile.d/web/x y", "/app/.profile"}, "/app/s p",
+		[]string{"echo $X && exit 3"}, nil)
+	want := "source '/l/a/profile.d/1'\nsource '/l/it'\\''s/profile.d/web/x y'\nsource '/app/.profile'\n" +
+		"cd -- '/app/s p' || exit 82\necho $X && exit 3\n"
+	if got != want {
+		t.Errorf("shellScript(no args) =\n%s\nwant\n%s", got, want)
 	}
-	for _, tc := range tests {
-		if got := shellScript(tc.profiles, tc.wd, tc.command, tc.hasArgs); got != tc.want {
-			t.Errorf("shellScript(%s) =\n%s\nwant\n%s", tc.name, got, tc.want)
-		}
+	if end := hereDocEnd([]string{"a", "x\nCNB_TOKEN_END\ny", "CNB_TOKEN_END1\n"}); end != "CNB_TOKEN_END2" {
+		t.Errorf("hereDocEnd(clashing tokens) = %q, want CNB_TOKEN_END2", end)
+	}
+	if end := hereDocEnd([]string{"CNB_TOKEN_END."}); end != "CNB_TOKEN_END" {
+		t.Errorf("hereDocEnd(delimiter with a dot) = %q, want CNB_TOKEN_END", end)
 	}
 }
 
-// TestLCH7_ShellScriptRuns runs scripts through bash: command words are
-// expanded, args are not, $0 is the launcher's argv[0], profiles see it.
+// TestLCH7_ShellScriptRuns runs scripts through bash: with args, the command
+// entries and each arg are shell-parsed tokens, one word each (Buildpack API
+// 0.7/0.8 "Launch"); without, the command is a script; $0 is the launcher's
+// argv[0], profiles and the working dir are in effect when tokens expand.
 func TestLCH7_ShellScriptRuns(t *testing.T) {
 	bash, err := exec.LookPath("bash")
 	if err != nil {
@@ -44,25 +41,53 @@ func TestLCH7_ShellScriptRuns(t *testing.T) {
 	}
 	dir := t.TempDir()
 	profile := filepath.Join(dir, "it's profile")
-	writeFile(t, profile, "export FROM_PROFILE=\"$0\"\n", 0o644)
+	writeFile(t, profile, "export FROM_PROFILE=\"$0\" HOME=/home/cnb\n", 0o644)
 	tests := []struct {
 		name    string
 		command []string
 		args    []string
 		want    string
 	}{
-		{"args not expanded", []string{"printf '%s|'"}, []string{"$HOME", "a b", "'"}, "$HOME|a b|'|"},
-		{"command expanded", []string{"printf", "'%s|'", "$FROM_PROFILE"}, []string{"x"}, "/cnb/process/web|x|"},
+		{"issue example", []string{"echo"}, []string{"cache=$HOME/.cache", "-v", "more"}, "cache=/home/cnb/.cache -v more\n"},
+		{"one word each, no splitting or globbing", []string{"printf"}, []string{"<%s>", "a b", "*", "  x  ", ""},
+			"<a b><*><  x  ><>"},
+		{"quotes are kept", []string{"printf"}, []string{"<%s>", "'q r'", `x"y`, `"`, "'"}, `<'q r'><x"y><"><'>`},
+		{"expansions", []string{"printf"}, []string{"<%s>", "$(echo sub $FROM_PROFILE)", "$((6*7))", "`pwd`", "${HOME}/x", "$0"},
+			"<sub /cnb/process/web><42><" + dir + "></home/cnb/x></cnb/process/web>"},
+		{"backslashes", []string{"printf"}, []string{"<%s>", `\$HOME`, `a\b`, `end\`, `\\`}, `<$HOME><a\b><end\><\>`},
+		{"options are words like others", []string{"printf"}, []string{"<%s>", "-n", "-e"}, "<-n><-e>"},
+		{"several command entries", []string{"printf", "<%s>", "$HOME"}, []string{"x y"}, "</home/cnb><x y>"},
+		{"newlines and the delimiter in a token", []string{"printf"}, []string{"<%s>", "a\nb\n", "x\nCNB_TOKEN_END\ny"},
+			"<a\nb\n><x\nCNB_TOKEN_END\ny>"},
 		{"script", []string{"echo \"$0 $FROM_PROFILE $(pwd)\""}, nil, "/cnb/process/web /cnb/process/web " + dir + "\n"},
 	}
 	for _, tc := range tests {
-		script := shellScript([]string{profile}, dir, tc.command, len(tc.args) > 0)
-		out, err := exec.Command(bash, append([]string{"-c", script, "/cnb/process/web"}, tc.args...)...).Output()
+		script := shellScript([]string{profile}, dir, tc.command, tc.args)
+		out, err := exec.Command(bash, "-c", script, "/cnb/process/web").Output()
 		if err != nil {
 			t.Fatalf("bash %s: %v", tc.name, err)
 		}
 		if string(out) != tc.want {
 			t.Errorf("bash(shellScript(%s)) output = %q, want %q", tc.name, out, tc.want)
+		}
+	}
+}
+
+// TestLCH7_ShellTokenFailsToExpand: a token bash cannot expand stops the
+// launch with the launch error code instead of running without it.
+func TestLCH7_ShellTokenFailsToExpand(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash is not installed")
+	}
+	dir := t.TempDir()
+	for _, bad := range []string{"${a.", "$(echo x", "`echo"} {
+		script := shellScript(nil, dir, []string{"echo"}, []string{"ok", bad})
+		cmd := exec.Command(bash, "-c", script, "web")
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != codeLaunch || !strings.Contains(string(out), "argument 2 of the shell process") {
+			t.Errorf("token %q: err %v, output %q, want exit %d naming argument 2", bad, err, out, codeLaunch)
 		}
 	}
 }
