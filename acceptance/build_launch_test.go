@@ -22,8 +22,8 @@ put profile/profile.d/10-greet.sh 'export FROM_PROFILE="profile-ran"'
 cat > "$L/launch.toml" <<'T'
 [[processes]]
 type = "greet"
-command = "echo greet:$FROM_PROFILE:"
-args = ["first"]
+command = "echo"
+args = ["greet:$FROM_PROFILE:", "first"]
 T
 `})
 			im.addBuild(bbp{id: "example/web", api: "0.10", script: `
@@ -75,10 +75,11 @@ T
 			}
 			wantEqual(t, "web args with user args", withArgs.lines("arg="), want)
 
-			// The B0.8 shell process sources profile.d and expands its command.
-			greet := im.launch(launchRun{path: im.processLink("greet"), platform: platformAPI})
+			// The B0.8 shell process sources profile.d and expands its
+			// command and args, the user's too, as one token each (LCH-7).
+			greet := im.launch(launchRun{path: im.processLink("greet"), platform: platformAPI, args: []string{"$HOME"}})
 			wantLaunchCode(t, "greet", greet, 0)
-			wantContains(t, "greet stdout", greet.stdout, "greet:profile-ran: first")
+			wantContains(t, "greet stdout", greet.stdout, "greet:profile-ran: first "+im.Root+"\n")
 
 			// Exit codes propagate.
 			failing := im.launch(launchRun{platform: platformAPI, args: []string{"--", "bash", "-c", "exit 9"}})

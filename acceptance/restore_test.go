@@ -238,3 +238,67 @@ func TestRES8_RunImageCompleted(t *testing.T) {
 	res := w.run("restorer", runOpts{args: []string{"-layers", w.Layers}, env: env})
 	wantCode(t, "restorer with a missing run image", res, 42)
 }
+
+// TestRES8_ResolvedRunImageNeedsNoStore: at Platform API 0.14 and 0.15, a
+// run image the analyzer resolved in the daemon (an image ID) or in a layout
+// (a "<path>@sha256:" identifier), with its target, is complete: a
+// restorer started without -daemon or -layout restores without reading it
+// and leaves analyzed.toml as it was. One that lacks its target must be
+// read: the error names the missing flag (CONFORMANCE RES-8, RES-9).
+func TestRES8_ResolvedRunImageNeedsNoStore(t *testing.T) {
+	t.Parallel()
+	for _, platformAPI := range []string{"0.14", "0.15"} {
+		platformAPI := platformAPI
+		t.Run("P"+platformAPI+"/daemon", func(t *testing.T) {
+			t.Parallel()
+			w := newDaemonWorkspace(t)
+			env := w.daemonEnv("CNB_PLATFORM_API=" + platformAPI)
+			res := w.run("analyzer", runOpts{privileged: true, env: env,
+				args: []string{"-daemon", "-layers", w.Layers, "-run-image", w.runName, w.appRef}})
+			wantCode(t, "analyzer -daemon", res, 0)
+			wantCode(t, "detector", w.detect(platformAPI, nil), 0)
+			analyzed := filepath.Join(w.Layers, "analyzed.toml")
+			before := w.readFile(analyzed)
+			wantContains(t, "analyzed.toml", before, `reference = "sha256:`)
+			res = w.run("restorer", runOpts{privileged: true, env: append(env, "DOCKER_HOST=unix:///nonexistent.sock"),
+				args: []string{"-layers", w.Layers, "-cache-dir", filepath.Join(w.Root, "cache")}})
+			wantCode(t, "restorer without -daemon", res, 0)
+			if after := w.readFile(analyzed); after != before {
+				t.Errorf("restorer changed analyzed.toml:\n%s\nwant\n%s", after, before)
+			}
+			// Without its target the image ID must be read, from the daemon.
+			id := strings.SplitN(strings.SplitN(before, `reference = "`, 2)[1], `"`, 2)[0]
+			w.write(analyzed, "[run-image]\n  reference = \""+id+"\"\n")
+			res = w.run("restorer", runOpts{privileged: true, env: env, args: []string{"-layers", w.Layers}})
+			wantOneErrorLine(t, "restorer without -daemon, no target", res, 42, "pass -daemon")
+			res = w.run("restorer", runOpts{privileged: true, env: env, args: []string{"-daemon", "-layers", w.Layers}})
+			wantCode(t, "restorer -daemon, no target", res, 0)
+			wantContains(t, "analyzed.toml after restorer -daemon", w.readFile(analyzed), `os = "linux"`)
+		})
+		t.Run("P"+platformAPI+"/layout", func(t *testing.T) {
+			t.Parallel()
+			w := newLayoutWorkspace(t)
+			env := []string{"CNB_PLATFORM_API=" + platformAPI, "CNB_EXPERIMENTAL_MODE=warn"}
+			res := w.run("analyzer", runOpts{env: env,
+				args: []string{"-layers", w.Layers, "-layout", "-layout-dir", w.layoutDir, "-run-image", w.runName, w.appName}})
+			wantCode(t, "analyzer -layout", res, 0)
+			wantCode(t, "detector", w.detect(platformAPI, nil), 0)
+			analyzed := filepath.Join(w.Layers, "analyzed.toml")
+			before := w.readFile(analyzed)
+			wantContains(t, "analyzed.toml", before, "@sha256:")
+			res = w.run("restorer", runOpts{env: env, args: []string{"-layers", w.Layers, "-cache-dir", filepath.Join(w.Root, "cache")}})
+			wantCode(t, "restorer without -layout", res, 0)
+			if after := w.readFile(analyzed); after != before {
+				t.Errorf("restorer changed analyzed.toml:\n%s\nwant\n%s", after, before)
+			}
+			// Without its target the identifier names its own layout.
+			id := strings.SplitN(strings.SplitN(before, `reference = "`, 2)[1], `"`, 2)[0]
+			w.write(analyzed, "[run-image]\n  reference = \""+id+"\"\n")
+			res = w.run("restorer", runOpts{env: env, args: []string{"-layers", w.Layers}})
+			wantCode(t, "restorer without -layout, no target", res, 0)
+			got := w.readFile(analyzed)
+			wantContains(t, "analyzed.toml after the restorer", got, `reference = "`+id+`"`)
+			wantContains(t, "analyzed.toml after the restorer", got, `os = "linux"`)
+		})
+	}
+}

@@ -79,6 +79,9 @@ const (
 	PlatformExecEnv
 	// PlatformBuildLabelAPI (0.11): buildpack api in io.buildpacks.build.metadata.
 	PlatformBuildLabelAPI
+	// PlatformSkipRestoreStore (0.10): creator -skip-restore still restores
+	// store.toml (before, it skipped the whole restore step).
+	PlatformSkipRestoreStore
 )
 
 // Since implements Feature.
@@ -88,7 +91,7 @@ func (f PlatformFeature) Since() Version {
 		return Version{0, 8}
 	case PlatformSourceDateEpoch, PlatformAnalyzerSkipLayers, PlatformLegacyBOMFile:
 		return Version{0, 9}
-	case PlatformCommandArray, PlatformDetectorExtensionFlags, PlatformRestorerBuildImage:
+	case PlatformCommandArray, PlatformDetectorExtensionFlags, PlatformRestorerBuildImage, PlatformSkipRestoreStore:
 		return Version{0, 10}
 	case PlatformBuildConfig, PlatformLauncherSBOM, PlatformRebaserPreviousImage, PlatformBuildLabelAPI:
 		return Version{0, 11}
@@ -110,7 +113,7 @@ func (f PlatformFeature) String() string {
 		"command-array", "detector-extension-flags", "restorer-build-image", "build-config",
 		"launcher-sbom", "rebaser-previous-image", "run-toml", "target-data", "layout", "rebaser-force",
 		"restorer-daemon", "builder-analyzed", "insecure-registry", "extensions-ga", "restorer-run",
-		"system-buildpacks", "exec-env", "build-label-api"}
+		"system-buildpacks", "exec-env", "build-label-api", "skip-restore-store"}
 	if int(f) > 0 && int(f) < len(names) {
 		return "platform:" + names[f]
 	}

@@ -65,7 +65,11 @@ func Restore(ctx context.Context, cfg RestoreConfig) error {
 			return err
 		}
 	}
-	vol, cached := openCache(ctx, in, cfg.Registry, logger)
+	var vol restoreSource
+	var cached files.LayersMetadata
+	if !in.SkipLayers { // only store.toml is restored: no cache needed
+		vol, cached = openCache(ctx, in, cfg.Registry, logger)
+	}
 	if v, ok := vol.(*cache.Volume); ok {
 		// Another build may be committing to the same directory.
 		if unlock, err := v.Lock(false); err == nil {
@@ -364,36 +368,50 @@ func writeTOML(path string, v interface{}) error {
 
 // updateRunImage completes analyzed.toml's run image (CONFORMANCE RES-8):
 // from Platform API 0.12 a run image named by tag, or without target data,
-// is resolved to a digest reference and its target; from 0.14 the run image
-// must still be readable (exit 42 otherwise).
+// is read, resolved to its identifier and given its target (exit 42 when it
+// cannot be read). A run image that analyzed.toml already names exactly (a
+// digest reference, a daemon image ID, a layout identifier) with its target
+// is complete: it is not read at all, so the restorer needs no registry,
+// daemon or layout for it.
 func updateRunImage(ctx context.Context, in platform.RestoreInputs, v api.Version, st ImageStore, a files.Analyzed) error {
 	if !v.Supports(api.PlatformTargetData) || a.RunImage == nil || a.RunImage.Reference == "" {
 		return nil
 	}
-	// An image ID (daemon) or a layout identifier is as exact as a digest
-	// reference.
-	complete := a.RunImage.Target != nil
-	if st.target() == targetRegistry {
-		ref, err := name.ParseReference(a.RunImage.Reference, name.WeakValidation)
+	ref := a.RunImage.Reference
+	kind := referenceKind(ref)
+	exact := kind != targetRegistry
+	if !exact {
+		r, err := name.ParseReference(ref, name.WeakValidation)
 		if err != nil {
 			return platform.Exit(platform.CodeRestore, errors.Wrapf(err, "run image in %s", in.AnalyzedPath))
 		}
-		_, isDigest := ref.(name.Digest)
-		complete = complete && isDigest
+		_, exact = r.(name.Digest)
 	}
-	if complete && !v.Supports(api.PlatformRestorerRun) {
+	if exact && a.RunImage.Target != nil {
 		return nil
 	}
-	img, id, err := st.Read(ctx, a.RunImage.Reference)
+	switch {
+	case kind == targetDaemon && st.target() != targetDaemon:
+		return platform.Exitf(platform.CodeRestore,
+			"reading the run image: %s in %s is a docker daemon image ID: pass -daemon (CNB_USE_DAEMON) to read it", ref, in.AnalyzedPath)
+	case kind == targetLayout && st.target() != targetLayout:
+		// A layout identifier names its own path: no -layout-dir needed.
+		ls, err := NewLayoutStore("", nil, layoutIdentifierPath(ref))
+		if err != nil {
+			return platform.Exit(platform.CodeRestore, errors.Wrap(err, "reading the run image"))
+		}
+		st = ls
+	}
+	img, id, err := st.Read(ctx, ref)
 	if err != nil {
 		return platform.Exit(platform.CodeRestore, errors.Wrap(err, "reading the run image"))
 	}
-	if complete {
+	if exact && a.RunImage.Target != nil {
 		return nil
 	}
 	imageName := a.RunImage.Image
 	if imageName == "" {
-		imageName = a.RunImage.Reference
+		imageName = ref
 	}
 	ri, err := runImageData(img, id, imageName, v)
 	if err != nil {

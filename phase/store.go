@@ -2,6 +2,10 @@ package phase
 
 import (
 	"context"
+	"path/filepath"
+	"strings"
+
+	"github.com/cnb-lifecycle/lifecycle/image/layout"
 
 	"github.com/cnb-lifecycle/lifecycle/platform/files"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -38,3 +42,47 @@ const (
 	targetDaemon
 	targetLayout
 )
+
+// referenceKind tells which store an image name in analyzed.toml belongs
+// to by its form alone: a docker image ID ("sha256:<64 hex>") is the
+// daemon's, an absolute path (a layout identifier "<path>@sha256:<hex>")
+// a layout's, anything else a registry's (CONFORMANCE RES-8).
+func referenceKind(ref string) target {
+	switch {
+	case IsImageID(ref):
+		return targetDaemon
+	case filepath.IsAbs(ref):
+		return targetLayout
+	}
+	return targetRegistry
+}
+
+// IsImageID reports whether ref is a docker image ID, "sha256:" and 64
+// lower-case hex digits: never an image reference to send to a registry.
+func IsImageID(ref string) bool {
+	hex, ok := strings.CutPrefix(ref, "sha256:")
+	if !ok || len(hex) != 64 {
+		return false
+	}
+	for _, c := range hex {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsRegistryReference reports whether ref, a run or previous image name
+// from analyzed.toml, is a registry's (neither an image ID nor a layout
+// identifier).
+func IsRegistryReference(ref string) bool { return referenceKind(ref) == targetRegistry }
+
+// layoutIdentifierPath is the layout path of identifier id ("" when it is
+// not one).
+func layoutIdentifierPath(id string) string {
+	p, _, err := layout.ParseIdentifier(id)
+	if err != nil {
+		return ""
+	}
+	return p
+}

@@ -43,6 +43,7 @@ func ResolveCreate(v api.Version, vals Values, env LookupEnv, args []string) (Cr
 	if in.Restore, err = ResolveRestore(v, own, env); err != nil {
 		return in, err
 	}
+	in.Restore.SkipLayers = in.SkipRestore
 	if in.Build, err = ResolveBuild(v, own, env); err != nil {
 		return in, err
 	}

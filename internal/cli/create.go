@@ -54,8 +54,12 @@ func runCreate(ctx context.Context, s *Session) error {
 	if _, err := phase.Detect(ctx, phase.DetectConfig{Inputs: in.Detect, PlatformAPI: s.API, Env: s.Env, Logger: log}); err != nil {
 		return err
 	}
-	if !in.SkipRestore {
-		log.Phase("RESTORING")
+	// -skip-restore (CRE-2): from 0.10 the restore step still writes
+	// store.toml (in.Restore.SkipLayers is set); before, it is skipped.
+	if !in.SkipRestore || s.API.Supports(api.PlatformSkipRestoreStore) {
+		if !in.SkipRestore {
+			log.Phase("RESTORING")
+		}
 		if err := phase.Restore(ctx, phase.RestoreConfig{Inputs: in.Restore, PlatformAPI: s.API, Logger: log, Registry: reg, Store: st}); err != nil {
 			return err
 		}

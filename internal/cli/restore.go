@@ -19,10 +19,16 @@ func runRestore(ctx context.Context, s *Session) error {
 		}
 	}
 	refs := []string{in.CacheImage}
+	var runImage string
 	if a, err := files.ReadAnalyzed(in.AnalyzedPath); err == nil && a.RunImage != nil {
-		refs = append(refs, a.RunImage.Reference) // RES-8 reads it
+		runImage = a.RunImage.Reference // RES-8 may read it
+		refs = append(refs, runImage)
 	}
-	reg, err := registry(ctx, s, in.Insecure, refs...)
+	regRefs := refs
+	if runImage != "" && !phase.IsRegistryReference(runImage) {
+		regRefs = refs[:1] // an image ID or a layout identifier has no registry credentials
+	}
+	reg, err := registry(ctx, s, in.Insecure, regRefs...)
 	if err != nil {
 		return err
 	}
