@@ -56,7 +56,7 @@ paths = ["b/*", "c"]`)},
 		{ID: "A", Version: "1.0.0", API: "0.9"}, {ID: "org/B", Version: "1.0.0", API: "0.10"}, {ID: "C", Version: "1.0.0", API: "0.7"},
 	})
 	wantEqual(t, "process types", md.types(), []string{"batch", "web", "worker"})
-	wantEqual(t, "batch", md.process(t, "batch"), mdProcess{Type: "batch", Command: []interface{}{"batch-b"}, Args: []string{}, Direct: true, BuildpackID: "org/B"})
+	wantEqual(t, "batch", md.process(t, "batch"), mdProcess{Type: "batch", Command: []interface{}{"batch-b"}, Direct: true, BuildpackID: "org/B"})
 	wantEqual(t, "web", md.process(t, "web"), mdProcess{Type: "web", Command: []interface{}{"web-a"}, Args: []string{"1"}, Direct: true, BuildpackID: "A"})
 	wantEqual(t, "worker", md.process(t, "worker"), mdProcess{Type: "worker", Command: []interface{}{"worker-b", "x"}, Args: []string{"2"}, Direct: true, WorkingDir: "/w", BuildpackID: "org/B"})
 	if md.DefaultType != "web" {
@@ -283,7 +283,12 @@ args = ["z"]
 working-dir = "wd9"`)},
 		{id: "D", api: "0.12", script: launchTOML(`[[processes]]
 type = "d12"
-command = ["d12-cmd"]`)},
+command = ["d12-cmd"]
+
+[[processes]]
+type = "d12e"
+command = ["d12e-cmd"]
+args = []`)},
 	}
 	type want struct {
 		command    []string
@@ -301,17 +306,30 @@ command = ["d12-cmd"]`)},
 			res := w.build(platform, nil)
 			wantCode(t, "builder", res, 0)
 			wantContains(t, "builder stderr (B0.7 working-dir)", res.stderr, "working-dir")
-			md, _ := w.metadata()
+			md, raw := w.metadata()
 			array := atLeast(platform, "0.10")
 			wants := map[string]want{
-				"a7":  {command: []string{"a7-cmd"}, args: []string{"x"}},
-				"a7d": {command: []string{"a7d-cmd"}, args: []string{}, direct: true},
-				"b8":  {command: []string{"b8-cmd"}, args: []string{"y"}, direct: true, workingDir: "/wd8"},
-				"b8i": {command: []string{"b8i-cmd"}, args: []string{}},
-				"c9":  {command: []string{"c9-cmd", "c9-1"}, args: []string{"z"}, direct: true, workingDir: "wd9"},
-				"d12": {command: []string{"d12-cmd"}, args: []string{}, direct: true},
+				"a7":   {command: []string{"a7-cmd"}, args: []string{"x"}},
+				"a7d":  {command: []string{"a7d-cmd"}, args: []string{}, direct: true},
+				"b8":   {command: []string{"b8-cmd"}, args: []string{"y"}, direct: true, workingDir: "/wd8"},
+				"b8i":  {command: []string{"b8i-cmd"}, args: []string{}},
+				"c9":   {command: []string{"c9-cmd", "c9-1"}, args: []string{"z"}, direct: true, workingDir: "wd9"},
+				"d12":  {command: []string{"d12-cmd"}, args: []string{}, direct: true},
+				"d12e": {command: []string{"d12e-cmd"}, args: []string{}, direct: true},
 			}
-			wantEqual(t, "process types", md.types(), []string{"a7", "a7d", "b8", "b8i", "c9", "d12"})
+			wantEqual(t, "process types", md.types(), []string{"a7", "a7d", "b8", "b8i", "c9", "d12", "d12e"})
+			// A process without args has no args key, even when the
+			// buildpack wrote an empty list (BLD-6).
+			procs, _ := raw["processes"].([]map[string]interface{})
+			for _, p := range procs {
+				typ, _ := p["type"].(string)
+				if a, ok := p["args"]; ok && len(wants[typ].args) == 0 {
+					t.Errorf("%s: metadata.toml has args = %v for a process without args, want no args key (BLD-6)", p["type"], a)
+				}
+			}
+			if len(procs) != 7 {
+				t.Errorf("metadata.toml processes = %#v, want 7 tables", raw["processes"])
+			}
 			for typ, wt := range wants {
 				p := md.process(t, typ)
 				if !array {

@@ -100,12 +100,13 @@ func ReadMetadata(path string) (Metadata, error) {
 // WriteMetadata writes metadata.toml. With commandAsString (Platform API
 // < 0.10, CONFORMANCE BLD-9) each command is written as its first entry, the
 // other entries moved to the front of args. The default flag is never
-// written (BLD-6).
+// written, nor args for a process without any (BLD-6): the spec has no
+// meaning for an empty list that its absence lacks.
 func WriteMetadata(path string, m Metadata, commandAsString bool) error {
 	type processOut struct {
 		Type        string      `toml:"type"`
 		Command     interface{} `toml:"command"`
-		Args        []string    `toml:"args"`
+		Args        []string    `toml:"args,omitempty"`
 		Direct      bool        `toml:"direct"`
 		WorkingDir  string      `toml:"working-dir,omitempty"`
 		BuildpackID string      `toml:"buildpack-id"`
@@ -133,9 +134,6 @@ func WriteMetadata(path string, m Metadata, commandAsString bool) error {
 			po.Command = ""
 		default:
 			po.Command = []string(p.Command)
-		}
-		if po.Args == nil {
-			po.Args = []string{}
 		}
 		out.Processes = append(out.Processes, po)
 	}

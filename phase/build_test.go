@@ -483,7 +483,7 @@ func TestBuildWritesMetadata(t *testing.T) {
 	want := launch.Metadata{
 		BuildpackDefaultProcessType: "web",
 		Buildpacks:                  []launch.Buildpack{{ID: "A", Version: "1", API: "0.10"}},
-		Processes:                   []launch.Process{{Type: "web", Command: launch.Command{"a", "b"}, Args: []string{}, Direct: true, BuildpackID: "A"}},
+		Processes:                   []launch.Process{{Type: "web", Command: launch.Command{"a", "b"}, Direct: true, BuildpackID: "A"}},
 		Slices:                      []launch.Slice{},
 		Labels:                      []launch.Label{},
 	}
