@@ -11,10 +11,12 @@ PHASES  := analyzer detector restorer builder exporter rebaser creator launcher 
 
 all: build
 
-## build: every phase binary into $(OUT)/lifecycle/ (CGO off: static, runs in any base image)
+## build: every phase binary into $(OUT)/lifecycle/ (CGO off: static, runs in any base image), with the
+## SBOMs of the lifecycle and launcher binaries (lifecycle.sbom.cdx.json, ...)
 build:
 	@mkdir -p $(OUT)/lifecycle
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(OUT)/lifecycle/ $(addprefix ./cmd/,$(PHASES))
+	$(GO) run ./scripts/sbom -version $(VERSION) $(OUT)/lifecycle/lifecycle $(OUT)/lifecycle/launcher
 
 ## setup: install what the tests need (idempotent)
 setup:

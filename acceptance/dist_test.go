@@ -1,6 +1,9 @@
 package acceptance
 
 import (
+	"archive/tar"
+	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/BurntSushi/toml"
+	"github.com/cnb-lifecycle/lifecycle/internal/testutil"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // TestDist: the lifecycle tarball (make dist) has lifecycle.toml with every
@@ -73,4 +78,157 @@ func TestDist(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(x, "lifecycle", "launcher")); err != nil || fi.Size() > 5<<20 {
 		t.Errorf("lifecycle/launcher: %v (size must stay small)", err)
 	}
+}
+
+// TestEXP16_DistSBOMs: make dist ships lifecycle.sbom.{cdx,spdx}.json and
+// launcher.sbom.{cdx,spdx}.json made from the binaries' own build
+// information, listing go-containerregistry (lifecycle) and BurntSushi/toml
+// (both) at the versions go.mod pins; an exporter given that directory as
+// -launcher-sbom puts the launcher's in the app image's SBOM layer and the
+// lifecycle's in <layers>/sbom/build (CONFORMANCE EXP-16, SBOM-1).
+func TestEXP16_DistSBOMs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin+string(filepath.Separator), "./cmd/lifecycle", "./cmd/launcher")
+	build.Dir = modRoot
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dist := exec.Command("go", "run", "./scripts/dist", "-bin", bin, "-version", "1.2.3", "-out", filepath.Join(dir, "dist"))
+	dist.Dir = modRoot
+	if out, err := dist.CombinedOutput(); err != nil {
+		t.Fatalf("dist: %v\n%s", err, out)
+	}
+	tgz, _ := filepath.Glob(filepath.Join(dir, "dist", "lifecycle-v1.2.3+linux.*.tgz"))
+	x := filepath.Join(dir, "x")
+	os.MkdirAll(x, 0o755)
+	if len(tgz) != 1 {
+		t.Fatalf("no lifecycle tarball in %s", filepath.Join(dir, "dist"))
+	}
+	if out, err := exec.Command("tar", "-xzf", tgz[0], "-C", x).CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	modVersion := func(m string) string {
+		cmd := exec.Command("go", "list", "-m", "-f", "{{.Version}}", m)
+		cmd.Dir = modRoot
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -m %s: %v", m, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	ggcr := "github.com/google/go-containerregistry"
+	tomlMod := "github.com/BurntSushi/toml"
+	ggcrV, tomlV := modVersion(ggcr), modVersion(tomlMod)
+	lc := filepath.Join(x, "lifecycle")
+	type cdx struct {
+		BOMFormat, SpecVersion string
+		Metadata               struct {
+			Component struct{ Name, Version string }
+		}
+		Components []struct{ Name, Version, Purl string }
+	}
+	readCDX := func(what string, data []byte) map[string]string {
+		var b cdx
+		if err := json.Unmarshal(data, &b); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if b.BOMFormat != "CycloneDX" || b.SpecVersion != "1.5" || b.Metadata.Component.Version != "v1.2.3" {
+			t.Errorf("%s: format %q %q, component %+v; want CycloneDX 1.5 of v1.2.3", what, b.BOMFormat, b.SpecVersion, b.Metadata.Component)
+		}
+		mods := map[string]string{}
+		for _, c := range b.Components {
+			mods[c.Name] = c.Version
+			if want := "pkg:golang/" + c.Name + "@" + c.Version; c.Name != "stdlib" && c.Purl != want {
+				t.Errorf("%s: %s purl = %q, want %q", what, c.Name, c.Purl, want)
+			}
+		}
+		return mods
+	}
+	life := readCDX("lifecycle.sbom.cdx.json", []byte(readFileT(t, filepath.Join(lc, "lifecycle.sbom.cdx.json"))))
+	if life[ggcr] != ggcrV || life[tomlMod] != tomlV {
+		t.Errorf("lifecycle.sbom.cdx.json lists %s %q and %s %q, want %s and %s", ggcr, life[ggcr], tomlMod, life[tomlMod], ggcrV, tomlV)
+	}
+	for _, f := range []string{"lifecycle.sbom.spdx.json", "launcher.sbom.spdx.json"} {
+		var doc struct {
+			SPDXVersion string
+			Packages    []struct{ Name, VersionInfo string }
+		}
+		if err := json.Unmarshal([]byte(readFileT(t, filepath.Join(lc, f))), &doc); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		found := false
+		for _, p := range doc.Packages {
+			found = found || (p.Name == tomlMod && p.VersionInfo == tomlV)
+		}
+		if doc.SPDXVersion != "SPDX-2.3" || !found {
+			t.Errorf("%s: version %q, %s %s listed: %v", f, doc.SPDXVersion, tomlMod, tomlV, found)
+		}
+	}
+
+	// The exporter takes them into the image.
+	w := newExportWorkspace(t)
+	wantCode(t, "exporter", w.buildAndExport(t, "-launcher-sbom", lc), 0)
+	buildSBOM := w.readFile(filepath.Join(w.Layers, "sbom", "build", "buildpacksio_lifecycle", "sbom.cdx.json"))
+	if readCDX("<layers>/sbom/build lifecycle SBOM", []byte(buildSBOM))[ggcr] != ggcrV {
+		t.Errorf("<layers>/sbom/build/buildpacksio_lifecycle/sbom.cdx.json does not list %s %s", ggcr, ggcrV)
+	}
+	img := testutil.Pull(t, w.appRef)
+	cf, _ := img.ConfigFile()
+	var lmd struct {
+		SBOM struct{ SHA string } `json:"sbom"`
+	}
+	json.Unmarshal([]byte(cf.Config.Labels["io.buildpacks.lifecycle.metadata"]), &lmd)
+	h, err := v1.NewHash(lmd.SBOM.SHA)
+	if err != nil {
+		t.Fatalf("SBOM layer %q: %v", lmd.SBOM.SHA, err)
+	}
+	l, err := img.LayerByDiffID(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := l.Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	inLayer := map[string][]byte{}
+	tr := tar.NewReader(rc)
+	for {
+		hdr, err := tr.Next()
+		if err != nil {
+			break
+		}
+		if hdr.Typeflag == tar.TypeReg {
+			data, _ := io.ReadAll(tr)
+			inLayer[strings.TrimPrefix(hdr.Name, "/")] = data
+		}
+	}
+	want := strings.TrimPrefix(filepath.Join(w.Layers, "sbom", "launch", "buildpacksio_lifecycle", "launcher", "sbom.cdx.json"), "/")
+	data, ok := inLayer[want]
+	if !ok {
+		names := make([]string, 0, len(inLayer))
+		for n := range inLayer {
+			names = append(names, n)
+		}
+		t.Fatalf("SBOM layer has no %s: %q", want, names)
+	}
+	if launcher := readCDX("image's launcher SBOM", data); launcher[tomlMod] != tomlV || launcher[ggcr] != "" {
+		t.Errorf("image's launcher SBOM lists %s %q and %s %q; want %s and no %s (the launcher does not link it)",
+			tomlMod, launcher[tomlMod], ggcr, launcher[ggcr], tomlV, ggcr)
+	}
+	if _, ok := inLayer[strings.TrimSuffix(want, "cdx.json")+"spdx.json"]; !ok {
+		t.Errorf("SBOM layer has no launcher SPDX SBOM")
+	}
+}
+
+func readFileT(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }

@@ -42,7 +42,7 @@ CNB_PLATFORM_API=0.12 CNB_EXPERIMENTAL_MODE=silent "$lc/creator" \
   -uid 1000 -gid 1000 \
   -app "$work/app" -layers "$work/layers" -cache-dir "$work/cache" \
   -buildpacks samples/buildpacks -order samples/order.toml \
-  -launcher "$lc/launcher" \
+  -launcher "$lc/launcher" -launcher-sbom "$lc" \
   -layout -layout-dir "$layout" \
   -run-image "$run_image" \
   "$app_image"

@@ -3,7 +3,8 @@
 //   - lifecycle-v<version>+linux.<arch>.tgz, the tarball pack builder create
 //     reads: lifecycle.toml (the supported Buildpack and Platform APIs and
 //     the version) and lifecycle/<phase> for every phase, links to the one
-//     multi-call binary lifecycle/lifecycle, beside lifecycle/launcher;
+//     multi-call binary lifecycle/lifecycle, beside lifecycle/launcher and
+//     the SBOMs of both (lifecycle.sbom.cdx.json, launcher.sbom.spdx.json...);
 //   - lifecycle-image.tar (docker load) and lifecycle-image/ (an OCI layout):
 //     the lifecycle image for pack's untrusted flow (--lifecycle-image),
 //     /cnb/lifecycle/ with the labels platforms read.
@@ -22,10 +23,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/cnb-lifecycle/lifecycle/api"
+	"github.com/cnb-lifecycle/lifecycle/internal/sbom"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -93,12 +96,19 @@ func run(bin, version, out, repo string) error {
 		arch = runtime.GOARCH
 	}
 	tgz := filepath.Join(out, fmt.Sprintf("lifecycle-v%s+linux.%s.tgz", version, arch))
+	sboms, err := sbomFiles(bin, version)
+	if err != nil {
+		return err
+	}
 	files := func(prefix string) []entry {
 		es := []entry{{name: prefix + "/", mode: 0o755, dir: true},
 			{name: prefix + "/lifecycle", mode: 0o755, data: multi},
 			{name: prefix + "/launcher", mode: 0o755, data: launcher}}
 		for _, p := range phases {
 			es = append(es, entry{name: prefix + "/" + p, link: "lifecycle"})
+		}
+		for _, f := range sboms {
+			es = append(es, entry{name: prefix + "/" + f.name, mode: 0o644, data: f.data})
 		}
 		return es
 	}
@@ -194,6 +204,33 @@ type entry struct {
 	mode       int64
 	dir        bool
 	data       []byte
+}
+
+// sbomFiles are the SBOMs of the lifecycle and launcher binaries in bin,
+// made from their own build information (CONFORMANCE EXP-16: the exporter
+// copies them from /cnb/lifecycle into the app image's SBOM layer), in
+// name order.
+func sbomFiles(bin, version string) ([]entry, error) {
+	var out []entry
+	for _, n := range []string{"launcher", "lifecycle"} {
+		b, err := sbom.Read(filepath.Join(bin, n), n, version)
+		if err != nil {
+			return nil, err
+		}
+		created, err := b.Created(os.Getenv("SOURCE_DATE_EPOCH"))
+		if err != nil {
+			return nil, err
+		}
+		fs, err := b.Files(created)
+		if err != nil {
+			return nil, err
+		}
+		for name, data := range fs {
+			out = append(out, entry{name: name, data: data})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out, nil
 }
 
 // tarOf is a reproducible tar of the entries, owned by root.
