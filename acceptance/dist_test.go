@@ -1,9 +1,7 @@
 package acceptance
 
 import (
-	"archive/tar"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/cnb-lifecycle/lifecycle/internal/testutil"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // TestDist: the lifecycle tarball (make dist) has lifecycle.toml with every
@@ -21,29 +18,7 @@ import (
 // binary; run under another name the binary refuses clearly.
 func TestDist(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "bin")
-	build := exec.Command("go", "build", "-o", bin+string(filepath.Separator),
-		"-ldflags", "-X github.com/cnb-lifecycle/lifecycle/internal/buildinfo.Version=1.2.3", "./cmd/lifecycle", "./cmd/launcher")
-	build.Dir = modRoot
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	dist := exec.Command("go", "run", "./scripts/dist", "-bin", bin, "-version", "1.2.3", "-out", filepath.Join(dir, "dist"))
-	dist.Dir = modRoot
-	if out, err := dist.CombinedOutput(); err != nil {
-		t.Fatalf("dist: %v\n%s", err, out)
-	}
-	tgz, _ := filepath.Glob(filepath.Join(dir, "dist", "lifecycle-v1.2.3+linux.*.tgz"))
-	if len(tgz) != 1 {
-		t.Fatalf("no lifecycle tarball in %s", filepath.Join(dir, "dist"))
-	}
-	x := filepath.Join(dir, "x")
-	os.MkdirAll(x, 0o755)
-	if out, err := exec.Command("tar", "-xzf", tgz[0], "-C", x).CombinedOutput(); err != nil {
-		t.Fatalf("tar: %v\n%s", err, out)
-	}
+	x := makeDist(t)
 	var desc struct {
 		APIs      map[string]struct{ Deprecated, Supported []string } `toml:"apis"`
 		Lifecycle struct{ Version string }                            `toml:"lifecycle"`
@@ -88,28 +63,7 @@ func TestDist(t *testing.T) {
 // lifecycle's in <layers>/sbom/build (CONFORMANCE EXP-16, SBOM-1).
 func TestEXP16_DistSBOMs(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "bin")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin+string(filepath.Separator), "./cmd/lifecycle", "./cmd/launcher")
-	build.Dir = modRoot
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	dist := exec.Command("go", "run", "./scripts/dist", "-bin", bin, "-version", "1.2.3", "-out", filepath.Join(dir, "dist"))
-	dist.Dir = modRoot
-	if out, err := dist.CombinedOutput(); err != nil {
-		t.Fatalf("dist: %v\n%s", err, out)
-	}
-	tgz, _ := filepath.Glob(filepath.Join(dir, "dist", "lifecycle-v1.2.3+linux.*.tgz"))
-	x := filepath.Join(dir, "x")
-	os.MkdirAll(x, 0o755)
-	if len(tgz) != 1 {
-		t.Fatalf("no lifecycle tarball in %s", filepath.Join(dir, "dist"))
-	}
-	if out, err := exec.Command("tar", "-xzf", tgz[0], "-C", x).CombinedOutput(); err != nil {
-		t.Fatalf("tar: %v\n%s", err, out)
-	}
+	x := makeDist(t)
 	modVersion := func(m string) string {
 		cmd := exec.Command("go", "list", "-m", "-f", "{{.Version}}", m)
 		cmd.Dir = modRoot
@@ -181,30 +135,9 @@ func TestEXP16_DistSBOMs(t *testing.T) {
 		SBOM struct{ SHA string } `json:"sbom"`
 	}
 	json.Unmarshal([]byte(cf.Config.Labels["io.buildpacks.lifecycle.metadata"]), &lmd)
-	h, err := v1.NewHash(lmd.SBOM.SHA)
-	if err != nil {
-		t.Fatalf("SBOM layer %q: %v", lmd.SBOM.SHA, err)
-	}
-	l, err := img.LayerByDiffID(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := l.Uncompressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
 	inLayer := map[string][]byte{}
-	tr := tar.NewReader(rc)
-	for {
-		hdr, err := tr.Next()
-		if err != nil {
-			break
-		}
-		if hdr.Typeflag == tar.TypeReg {
-			data, _ := io.ReadAll(tr)
-			inLayer[strings.TrimPrefix(hdr.Name, "/")] = data
-		}
+	for name, data := range layerFiles(t, img, lmd.SBOM.SHA) {
+		inLayer[strings.TrimPrefix(name, "/")] = data
 	}
 	want := strings.TrimPrefix(filepath.Join(w.Layers, "sbom", "launch", "buildpacksio_lifecycle", "launcher", "sbom.cdx.json"), "/")
 	data, ok := inLayer[want]
@@ -222,6 +155,37 @@ func TestEXP16_DistSBOMs(t *testing.T) {
 	if _, ok := inLayer[strings.TrimSuffix(want, "cdx.json")+"spdx.json"]; !ok {
 		t.Errorf("SBOM layer has no launcher SPDX SBOM")
 	}
+}
+
+// makeDist builds the lifecycle and launcher as make build does (version
+// 1.2.3), runs scripts/dist on them and returns the directory the lifecycle
+// tarball was extracted into.
+func makeDist(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin+string(filepath.Separator),
+		"-ldflags", "-X github.com/cnb-lifecycle/lifecycle/internal/buildinfo.Version=1.2.3", "./cmd/lifecycle", "./cmd/launcher")
+	build.Dir = modRoot
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dist := exec.Command("go", "run", "./scripts/dist", "-bin", bin, "-version", "1.2.3", "-out", filepath.Join(dir, "dist"))
+	dist.Dir = modRoot
+	if out, err := dist.CombinedOutput(); err != nil {
+		t.Fatalf("dist: %v\n%s", err, out)
+	}
+	tgz, _ := filepath.Glob(filepath.Join(dir, "dist", "lifecycle-v1.2.3+linux.*.tgz"))
+	if len(tgz) != 1 {
+		t.Fatalf("no lifecycle tarball in %s", filepath.Join(dir, "dist"))
+	}
+	x := filepath.Join(dir, "x")
+	os.MkdirAll(x, 0o755)
+	if out, err := exec.Command("tar", "-xzf", tgz[0], "-C", x).CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	return x
 }
 
 func readFileT(t *testing.T, path string) string {

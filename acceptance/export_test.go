@@ -3,7 +3,9 @@ package acceptance
 import (
 	"archive/tar"
 	"encoding/json"
+	"io"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -234,30 +236,11 @@ T
 		t.Fatalf("app layers = %d, want 3 (css slice, static+jar slice, the rest; the empty slice has none)", len(lmd.App))
 	}
 	files := func(sha string) []string {
-		h, err := v1.NewHash(sha)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := img.LayerByDiffID(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rc, err := l.Uncompressed()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rc.Close()
 		var out []string
-		tr := tar.NewReader(rc)
-		for {
-			hdr, err := tr.Next()
-			if err != nil {
-				break
-			}
-			if hdr.Typeflag == tar.TypeReg {
-				out = append(out, strings.TrimPrefix(hdr.Name, strings.TrimPrefix(w.App, "/")+"/"))
-			}
+		for name := range layerFiles(t, img, sha) {
+			out = append(out, strings.TrimPrefix(name, strings.TrimPrefix(w.App, "/")+"/"))
 		}
+		sort.Strings(out)
 		return out
 	}
 	wantEqual(t, "slice 1 files", files(lmd.App[0].SHA), []string{"static/a.css"})
@@ -290,4 +273,36 @@ func TestEXP16_LauncherSBOM(t *testing.T) {
 	if lmd.SBOM.SHA == "" {
 		t.Error("no SBOM layer in the image's lifecycle metadata (SBOM-1)")
 	}
+}
+
+// layerFiles reads the regular files of img's layer with diffID sha, by
+// path in the tar.
+func layerFiles(t *testing.T, img v1.Image, sha string) map[string][]byte {
+	t.Helper()
+	h, err := v1.NewHash(sha)
+	if err != nil {
+		t.Fatalf("layer %q: %v", sha, err)
+	}
+	l, err := img.LayerByDiffID(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := l.Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	out := map[string][]byte{}
+	tr := tar.NewReader(rc)
+	for {
+		hdr, err := tr.Next()
+		if err != nil {
+			break
+		}
+		if hdr.Typeflag == tar.TypeReg {
+			data, _ := io.ReadAll(tr)
+			out[hdr.Name] = data
+		}
+	}
+	return out
 }
