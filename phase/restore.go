@@ -406,9 +406,6 @@ func updateRunImage(ctx context.Context, in platform.RestoreInputs, v api.Versio
 	if err != nil {
 		return platform.Exit(platform.CodeRestore, errors.Wrap(err, "reading the run image"))
 	}
-	if exact && a.RunImage.Target != nil {
-		return nil
-	}
 	imageName := a.RunImage.Image
 	if imageName == "" {
 		imageName = ref
