@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/cnb-lifecycle/lifecycle/image/layout"
-
 	"github.com/cnb-lifecycle/lifecycle/platform/files"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -49,7 +48,7 @@ const (
 // a layout's, anything else a registry's (CONFORMANCE RES-8).
 func referenceKind(ref string) target {
 	switch {
-	case IsImageID(ref):
+	case isImageID(ref):
 		return targetDaemon
 	case filepath.IsAbs(ref):
 		return targetLayout
@@ -57,9 +56,9 @@ func referenceKind(ref string) target {
 	return targetRegistry
 }
 
-// IsImageID reports whether ref is a docker image ID, "sha256:" and 64
+// isImageID reports whether ref is a docker image ID, "sha256:" and 64
 // lower-case hex digits: never an image reference to send to a registry.
-func IsImageID(ref string) bool {
+func isImageID(ref string) bool {
 	hex, ok := strings.CutPrefix(ref, "sha256:")
 	if !ok || len(hex) != 64 {
 		return false
