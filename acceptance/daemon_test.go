@@ -29,6 +29,19 @@ func sharedDocker(t *testing.T) *testutil.Docker {
 	return sharedDockerd
 }
 
+// expose makes test servers of the host's loopback (registries, proxies)
+// reachable at their addresses from daemon d, for its pulls, and from its
+// containers on the "host" network: a private daemon has a network
+// namespace of its own (testutil.Docker.Expose).
+func expose(t *testing.T, d *testutil.Docker, addrs ...string) {
+	t.Helper()
+	for _, a := range addrs {
+		if err := d.Expose(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func stopSharedDocker() {
 	if sharedDockerd == nil {
 		return

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/cnb-lifecycle/lifecycle/internal/testutil"
 )
 
 // The unprivileged build user the binaries run as when the tests run as root
@@ -76,9 +78,26 @@ func runTests(m *testing.M) int {
 		}
 	}
 	binDir, modRoot = dir, root
+	// The suite must leave the machine's network as it found it (issue
+	// 13, item 6): its interfaces, and the networks of the machine's own
+	// Docker daemon if one runs.
+	before, err := testutil.HostNetwork()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "acceptance: reading the host's network:", err)
+		return 1
+	}
 	code := m.Run()
 	stopSharedRegistry()
 	stopSharedDocker()
+	after, err := testutil.HostNetwork()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "acceptance: reading the host's network:", err)
+		return 1
+	}
+	if after != before {
+		fmt.Fprintf(os.Stderr, "acceptance: the tests changed the host's network\nbefore:\n%safter:\n%s", before, after)
+		return 1
+	}
 	return code
 }
 

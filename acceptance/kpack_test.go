@@ -31,6 +31,7 @@ func TestKpack_Phases(t *testing.T) {
 	proxy := anaAuthProxy(t, reg.Host())
 	runRef := proxy + "/" + registryRepo(t, "run") + ":latest"
 	appRef := proxy + "/" + registryRepo(t, "app") + ":1"
+	expose(t, f.docker, reg.Host(), proxy)
 
 	// emptyDir volumes with fsGroup: directories of the build user.
 	vols := map[string]string{}

@@ -105,7 +105,7 @@ func TestTGT5_LayoutExport(t *testing.T) {
 	if err := os.Symlink(appPath, toolPath); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("skopeo", "inspect", "--format", "{{.Digest}}", "oci:"+toolPath+":latest").CombinedOutput()
+	out, err := testutil.Isolate(exec.Command("skopeo", "inspect", "--format", "{{.Digest}}", "oci:"+toolPath+":latest")).CombinedOutput()
 	if err != nil {
 		t.Fatalf("skopeo inspect oci:%s:latest: %v\n%s", toolPath, err, out)
 	}
@@ -113,7 +113,7 @@ func TestTGT5_LayoutExport(t *testing.T) {
 		t.Errorf("skopeo sees digest %s, report.toml says %s", got, digest)
 	}
 	copied := filepath.Join(w.Root, "copied")
-	if out, err := exec.Command("skopeo", "copy", "oci:"+toolPath+":latest", "oci:"+copied+":x").CombinedOutput(); err != nil {
+	if out, err := testutil.Isolate(exec.Command("skopeo", "copy", "oci:"+toolPath+":latest", "oci:"+copied+":x")).CombinedOutput(); err != nil {
 		t.Errorf("skopeo copy: %v\n%s", err, out)
 	}
 	p, err := ggcrlayout.FromPath(appPath)

@@ -232,6 +232,7 @@ func TestPack_Publish(t *testing.T) {
 	runRef := reg.Ref(registryRepo(t, "run") + ":latest")
 	appRef := reg.Ref(registryRepo(t, "app") + ":latest")
 	testutil.Push(t, testutil.BusyboxImage(t), runRef)
+	expose(t, f.docker, reg.Host())
 	out := f.mustPack("publish", "build", appRef, "--builder", f.builder, "--path", filepath.Join(modRoot, "samples", "app"),
 		"--pull-policy", "never", "--network", "host", "--docker-host", "inherit", "--trust-builder",
 		"--publish", "--run-image", runRef, "--insecure-registry", reg.Host())
@@ -259,6 +260,7 @@ func TestPack_Layout(t *testing.T) {
 		t.Fatalf("starting a registry on 127.0.0.1:80: %v", err)
 	}
 	t.Cleanup(func() { reg.Stop() })
+	expose(t, f.docker, reg.Host())
 	runRef := "127.0.0.1/" + registryRepo(t, "run") + ":latest"
 	testutil.Push(t, testutil.BusyboxImage(t, testutil.WithOCIMediaTypes()), runRef)
 	cmd := exec.Command(packBinary(t), "config", "experimental", "true")
@@ -271,7 +273,7 @@ func TestPack_Layout(t *testing.T) {
 		"--pull-policy", "never", "--network", "host", "--docker-host", "inherit", "--trust-builder",
 		"--run-image", runRef, "--insecure-registry", "127.0.0.1")
 	wantContains(t, "layout build output", out, "===> EXPORTING")
-	o, err := exec.Command("skopeo", "inspect", "oci:"+layoutDir).CombinedOutput()
+	o, err := testutil.Isolate(exec.Command("skopeo", "inspect", "oci:"+layoutDir)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("skopeo inspect oci:%s: %v\n%s", layoutDir, err, o)
 	}
@@ -279,7 +281,7 @@ func TestPack_Layout(t *testing.T) {
 	// Run it: skopeo hands the layout image to the daemon.
 	name := strings.Replace(f.appRef, "-app:", "-oci:", 1)
 	t.Cleanup(func() { _ = f.docker.Command("rmi", "-f", name).Run() })
-	if o, err := exec.Command("skopeo", "copy", "--dest-daemon-host", f.docker.Host(), "oci:"+layoutDir, "docker-daemon:"+name).CombinedOutput(); err != nil {
+	if o, err := testutil.Isolate(exec.Command("skopeo", "copy", "--dest-daemon-host", f.docker.Host(), "oci:"+layoutDir, "docker-daemon:"+name)).CombinedOutput(); err != nil {
 		t.Fatalf("skopeo copy to the daemon: %v\n%s", err, o)
 	}
 	wantContains(t, "layout image", f.run(name), "Hello from an app built by a from-scratch")

@@ -35,6 +35,7 @@ func newTektonFixture(t *testing.T) *tektonFixture {
 	f.runRef = proxy + "/" + registryRepo(t, "run") + ":latest"
 	f.appRef = proxy + "/" + registryRepo(t, "app") + ":1"
 	f.direct = reg.Ref(registryRepo(t, "app") + ":1")
+	expose(t, f.docker, reg.Host(), proxy)
 	for v := range tektonMounts {
 		f.vols[v] = filepath.Join(f.dir, "tk-"+v)
 		if err := os.MkdirAll(f.vols[v], 0o775); err != nil {

@@ -19,4 +19,5 @@ tools=$root/out/tools
 export CRANE=$tools/crane
 export LIFECYCLE_DIR=$root/out/lifecycle
 export BENCH_LABEL=${BENCH_LABEL:-ours}
-exec scripts/with-dockerd.sh "$bench_dir/bench.sh" "$@"
+go build -o "$tools/with-dockerd" ./scripts/with-dockerd
+exec "$tools/with-dockerd" "$bench_dir/bench.sh" "$@"

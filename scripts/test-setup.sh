@@ -39,6 +39,8 @@ case $profile in
       # run exported images
       [/usr/sbin/dockerd]=docker.io
       [/usr/bin/docker]=docker.io
+      # a second daemon target: podman's Docker-compatible API service
+      [podman]=podman
       # bash for run images whose processes need a shell
       [/bin/bash-static]=bash-static
       [curl]=curl

@@ -41,8 +41,8 @@ type Client struct {
 	http      *http.Client
 
 	storeMu    sync.Mutex
-	storeKnown bool // snapshot is known
-	snapshot   bool // the daemon keeps images in containerd (see reusesLayers)
+	storeKnown bool // fullLoads is known
+	fullLoads  bool // the daemon's load needs every layer (see reusesLayers)
 
 	saves *saveSet
 
@@ -340,26 +340,47 @@ func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 }
 
 // reusesLayers says whether the daemon's docker load skips a layer whose
-// chain it already has. The classic image store does (it only opens a
-// layer file when the chain ID is missing from its layer store); the
-// containerd image store (driver-type io.containerd.snapshotter.v1, the
-// default of fresh Docker 29 installs) imports every blob the manifest
-// names, so Write sends all layers there. The answer is kept once known;
-// if GET /info fails, this write sends all layers.
+// chain it already has. The Docker engine's classic image store does (it
+// only opens a layer file when the chain ID is missing from its layer
+// store); its containerd image store (driver-type
+// io.containerd.snapshotter.v1, the default of fresh Docker 29 installs)
+// imports every blob the manifest names, and podman's Docker-compatible
+// API refuses an archive without every layer ("Some layer tarfiles are
+// missing in the tarball"): Write sends all layers to those. The engine is
+// known from GET /version (a component named "Podman Engine"), the store
+// from GET /info; the answer is kept once known. If either request fails,
+// this write sends all layers.
 func (c *Client) reusesLayers(ctx context.Context) bool {
 	c.storeMu.Lock()
 	defer c.storeMu.Unlock()
 	if !c.storeKnown {
+		var version struct{ Components []struct{ Name string } }
+		if err := c.getJSON(ctx, "/version", &version); err != nil {
+			return false
+		}
 		var info struct{ DriverStatus [][2]string }
 		if err := c.getJSON(ctx, "/info", &info); err != nil {
 			return false
 		}
 		c.storeKnown = true
+		for _, comp := range version.Components {
+			if strings.Contains(strings.ToLower(comp.Name), "podman") {
+				c.fullLoads = true
+			}
+		}
 		for _, kv := range info.DriverStatus {
 			if kv[0] == "driver-type" && strings.HasPrefix(kv[1], "io.containerd.snapshotter") {
-				c.snapshot = true
+				c.fullLoads = true
 			}
 		}
 	}
-	return !c.snapshot
+	return !c.fullLoads
+}
+
+// refusedPartialLoad records that the daemon refused an archive without
+// the layers it has, so that later writes send every layer.
+func (c *Client) refusedPartialLoad() {
+	c.storeMu.Lock()
+	c.storeKnown, c.fullLoads = true, true
+	c.storeMu.Unlock()
 }

@@ -57,7 +57,10 @@ var errLoadEnded = errors.New("docker: load request ended")
 // layer's chain (diffIDs[0..i]) is missing from its layer store, so a layer
 // whose chain is a prefix of a present list is named in manifest.json but
 // not sent. Those images must stay in the daemon until Write returns. A
-// daemon with the containerd image store gets every layer.
+// daemon with the containerd image store, and podman, get every layer
+// (reusesLayers); a daemon that refuses a partial archive for a reason
+// Write recognises (partialLoadRefusals) gets the whole archive once more,
+// and every layer from then on.
 //
 // Docker tags only after the whole load succeeded: when Write fails, the
 // image tag named before is untouched.
@@ -84,6 +87,13 @@ func (c *Client) Write(ctx context.Context, img v1.Image, tag string, present ..
 		what = "image"
 	}
 	loaded, err := c.load(ctx, img, p)
+	if err != nil && p.have > 0 && refusesPartial(err) && ctx.Err() == nil {
+		// An engine that wants every layer, unknown to reusesLayers: send
+		// them all, once, and from now on.
+		c.refusedPartialLoad()
+		p.have = 0
+		loaded, err = c.load(ctx, img, p)
+	}
 	if err != nil {
 		return "", errors.Wrapf(err, "writing %s to docker daemon at %s", what, c.endpoint.host)
 	}
@@ -99,6 +109,23 @@ func (c *Client) Write(ctx context.Context, img v1.Image, tag string, present ..
 	}
 	h, _, err := v1.SHA256(bytes.NewReader(raw))
 	return h.String(), err
+}
+
+// partialLoadRefusals are what daemons answer to an archive that leaves
+// out layers they have, when their load does not accept that.
+var partialLoadRefusals = []string{
+	"Some layer tarfiles are missing in the tarball", // podman (containers/image docker-archive)
+}
+
+// refusesPartial says whether err is a daemon's refusal of an archive
+// without every layer.
+func refusesPartial(err error) bool {
+	for _, msg := range partialLoadRefusals {
+		if strings.Contains(err.Error(), msg) {
+			return true
+		}
+	}
+	return false
 }
 
 // plan is what goes into the archive.

@@ -14,14 +14,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 )
 
-// tool runs a command line tool the test needs, skipping the test when it
+// tool runs a command line tool the test needs, failing the test when it
 // is not installed (Debian packages skopeo and umoci).
 func tool(t *testing.T, name string, args ...string) (string, error) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("%s is not installed", name)
+		t.Fatalf("%s is not installed: run scripts/test-setup.sh (make setup)", name)
 	}
-	out, err := exec.Command(name, args...).CombinedOutput()
+	// skopeo, as root, writes a cache into /var/lib/containers: not here.
+	out, err := testutil.Isolate(exec.Command(name, args...)).CombinedOutput()
 	return string(out), err
 }
 

@@ -41,6 +41,7 @@ const (
 // dockerd that StartDocker or LaunchDocker started.
 type Docker struct {
 	host string
+	name string // of a private daemon's program, for messages: dockerd, podman
 
 	// Set for a private daemon only.
 	dir     string // holds data, exec root, pid file, socket and log
@@ -48,6 +49,8 @@ type Docker struct {
 	cmd     *exec.Cmd
 	done    chan struct{} // closed once dockerd has exited
 	waitErr error
+	netns   *os.File // its network namespace (docker_netns.go)
+	fwd     forwards // what Expose opened in it
 
 	stopOnce sync.Once
 	stopErr  error
@@ -79,10 +82,11 @@ func StartDocker() (*Docker, error) {
 // LaunchDocker starts a private dockerd as root (Debian's docker.io,
 // /usr/sbin/dockerd) with its own data root, exec root, pid file and unix
 // socket under a new short temporary directory (a socket path is limited to
-// 108 bytes), no bridge, no iptables rules and no IP masquerading (nothing
-// changes in the host's network), and waits until it answers GET /_ping.
-// Its managed containerd lives under the same directory. The caller must
-// call Stop.
+// 108 bytes), in a network namespace of its own (no interface of the
+// host's changes; Expose lets it reach a server of the host's loopback),
+// with no bridge, no iptables rules and no IP masquerading, and waits until
+// it answers GET /_ping. Its managed containerd lives under the same
+// directory and namespace. The caller must call Stop.
 func LaunchDocker() (*Docker, error) {
 	if os.Geteuid() != 0 {
 		return nil, fmt.Errorf("starting %s needs root", dockerdBinary)
@@ -94,7 +98,17 @@ func LaunchDocker() (*Docker, error) {
 		}
 		bin = "/usr/sbin/" + dockerdBinary
 	}
-	dir, err := os.MkdirTemp("", "dkr")
+	return launchDaemon("dkr", dockerdBinary, func(dir, sock string) (*exec.Cmd, error) {
+		return dockerdCommand(bin, dir, sock), nil
+	})
+}
+
+// launchDaemon starts the daemon command makes for a new short temporary
+// directory dir (prefix) and the socket sock in it, logging to a file
+// there, in a network namespace of its own, and waits until it answers
+// GET /_ping on sock. name is the daemon's name in messages.
+func launchDaemon(prefix, name string, command func(dir, sock string) (*exec.Cmd, error)) (*Docker, error) {
+	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +117,7 @@ func LaunchDocker() (*Docker, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("socket path %s is too long for a unix socket; set TMPDIR to a short directory", sock)
 	}
-	logPath := filepath.Join(dir, "dockerd.log")
+	logPath := filepath.Join(dir, name+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		os.RemoveAll(dir)
@@ -111,13 +125,23 @@ func LaunchDocker() (*Docker, error) {
 	}
 	defer logFile.Close() // the child has its own descriptor
 
-	cmd := dockerdCommand(bin, dir, sock)
+	cmd, err := command(dir, sock)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 
-	d := &Docker{host: "unix://" + sock, dir: dir, logPath: logPath}
-	if err := d.start(cmd); err != nil {
+	netns, err := newNetns()
+	if err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting %s: %v", bin, err)
+		return nil, fmt.Errorf("making a network namespace for %s: %v", name, err)
+	}
+	d := &Docker{host: "unix://" + sock, name: name, dir: dir, logPath: logPath, netns: netns}
+	if err := d.start(cmd); err != nil {
+		netns.Close()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting %s: %v", name, err)
 	}
 	if err := d.waitReady(); err != nil {
 		_ = d.Stop()
@@ -126,14 +150,21 @@ func LaunchDocker() (*Docker, error) {
 	return d, nil
 }
 
-// start runs cmd as the daemon's process, waited for in the background.
+// start runs cmd as the daemon's process, in the daemon's network
+// namespace, waited for in the background.
 func (d *Docker) start(cmd *exec.Cmd) error {
 	done := make(chan struct{})
 	started := make(chan error, 1)
 	go func() {
 		// Pdeathsig fires when the thread that started the child exits:
 		// keep that thread to this goroutine, alive until the child is gone.
+		// The child inherits the thread's network namespace; the thread,
+		// never unlocked, is discarded with the goroutine.
 		runtime.LockOSThread()
+		if err := enterNetns(d.netns); err != nil {
+			started <- err
+			return
+		}
 		if err := cmd.Start(); err != nil {
 			started <- err
 			return
@@ -189,7 +220,7 @@ func (d *Docker) waitReady() error {
 	for {
 		select {
 		case <-d.done:
-			return fmt.Errorf("%s exited before it answered on %s: %v\n%s", dockerdBinary, d.host, d.waitErr, d.logTail())
+			return fmt.Errorf("%s exited before it answered on %s: %v\n%s", d.name, d.host, d.waitErr, d.logTail())
 		default:
 		}
 		_, err := pingDocker(d.host, 2*time.Second)
@@ -197,7 +228,7 @@ func (d *Docker) waitReady() error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer on %s within %s: %v\n%s", dockerdBinary, d.host, dockerReadyTimeout, err, d.logTail())
+			return fmt.Errorf("%s did not answer on %s within %s: %v\n%s", d.name, d.host, dockerReadyTimeout, err, d.logTail())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -273,7 +304,7 @@ func (d *Docker) stop() error {
 	containerd := d.containerdPID()
 	select {
 	case <-d.done:
-		err = fmt.Errorf("%s on %s had exited on its own: %v\n%s", dockerdBinary, d.host, d.waitErr, d.logTail())
+		err = fmt.Errorf("%s on %s had exited on its own: %v\n%s", d.name, d.host, d.waitErr, d.logTail())
 	default:
 		_ = d.cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -281,7 +312,7 @@ func (d *Docker) stop() error {
 		case <-time.After(dockerStopTimeout):
 			_ = syscall.Kill(-pgid, syscall.SIGKILL)
 			<-d.done
-			err = fmt.Errorf("%s on %s ignored SIGTERM for %s and was killed", dockerdBinary, d.host, dockerStopTimeout)
+			err = fmt.Errorf("%s on %s ignored SIGTERM for %s and was killed", d.name, d.host, dockerStopTimeout)
 		}
 	}
 	// Anything left in its group (it puts its managed containerd in a
@@ -292,6 +323,9 @@ func (d *Docker) stop() error {
 		for i := 0; i < 100 && processAlive(containerd); i++ {
 			time.Sleep(50 * time.Millisecond)
 		}
+	}
+	if fwdErr := d.closeForwards(); err == nil && fwdErr != nil {
+		err = fwdErr
 	}
 	unmountUnder(d.dir)
 	if rmErr := os.RemoveAll(d.dir); err == nil && rmErr != nil {

@@ -21,7 +21,7 @@ func (d *Docker) Halt() error {
 	}
 	select {
 	case <-d.done:
-		return fmt.Errorf("%s on %s had already exited: %v", dockerdBinary, d.host, d.waitErr)
+		return fmt.Errorf("%s on %s had already exited: %v", d.name, d.host, d.waitErr)
 	default:
 	}
 	pgid := d.cmd.Process.Pid
@@ -51,7 +51,7 @@ func (d *Docker) Restart() error {
 	select {
 	case <-d.done:
 	default:
-		return fmt.Errorf("%s on %s is still running", dockerdBinary, d.host)
+		return fmt.Errorf("%s on %s is still running", d.name, d.host)
 	}
 	logFile, err := os.OpenFile(d.logPath, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
@@ -62,7 +62,7 @@ func (d *Docker) Restart() error {
 	cmd := dockerdCommand(d.cmd.Path, d.dir, strings.TrimPrefix(d.host, "unix://"))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := d.start(cmd); err != nil {
-		return fmt.Errorf("restarting %s: %v", dockerdBinary, err)
+		return fmt.Errorf("restarting %s: %v", d.name, err)
 	}
 	return d.waitReady()
 }

@@ -79,7 +79,7 @@ func TestRegistryRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal("skopeo is not on PATH: run scripts/test-setup.sh")
 	}
-	out, err := exec.Command(skopeo, "inspect", "--tls-verify=false", "docker://"+ref).Output()
+	out, err := testutil.Isolate(exec.Command(skopeo, "inspect", "--tls-verify=false", "docker://"+ref)).Output()
 	if err != nil {
 		t.Fatalf("skopeo inspect: %v\n%s", err, stderrOf(err))
 	}
