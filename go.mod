@@ -8,6 +8,7 @@ require (
 	github.com/heroku/color v0.0.6
 	github.com/klauspost/compress v1.19.2
 	github.com/pkg/errors v0.9.1
+	golang.org/x/sync v0.22.0
 	golang.org/x/sys v0.47.0
 )
 
@@ -20,6 +21,5 @@ require (
 	github.com/opencontainers/go-digest v1.0.0 // indirect
 	github.com/opencontainers/image-spec v1.1.1 // indirect
 	github.com/sirupsen/logrus v1.9.4 // indirect
-	golang.org/x/sync v0.22.0 // indirect
 	gotest.tools/v3 v3.5.2 // indirect
 )

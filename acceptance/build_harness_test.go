@@ -203,22 +203,22 @@ func (w *workspace) layersOf(id string) string { return filepath.Join(w.Layers, 
 
 // metadataFile is <layers>/config/metadata.toml (platform.md "metadata.toml").
 type metadataFile struct {
-	DefaultType string                   `toml:"buildpack-default-process-type"`
-	Buildpacks  []groupEntry             `toml:"buildpacks"`
-	Processes   []mdProcess              `toml:"processes"`
-	Slices      []mdSlice                `toml:"slices"`
-	Labels      []mdLabel                `toml:"labels"`
-	BOM         []map[string]interface{} `toml:"bom"`
+	DefaultType string           `toml:"buildpack-default-process-type"`
+	Buildpacks  []groupEntry     `toml:"buildpacks"`
+	Processes   []mdProcess      `toml:"processes"`
+	Slices      []mdSlice        `toml:"slices"`
+	Labels      []mdLabel        `toml:"labels"`
+	BOM         []map[string]any `toml:"bom"`
 }
 
 type mdProcess struct {
-	Type        string      `toml:"type"`
-	Command     interface{} `toml:"command"`
-	Args        []string    `toml:"args"`
-	Direct      bool        `toml:"direct"`
-	WorkingDir  string      `toml:"working-dir"`
-	BuildpackID string      `toml:"buildpack-id"`
-	ExecEnv     []string    `toml:"exec-env"`
+	Type        string   `toml:"type"`
+	Command     any      `toml:"command"`
+	Args        []string `toml:"args"`
+	Direct      bool     `toml:"direct"`
+	WorkingDir  string   `toml:"working-dir"`
+	BuildpackID string   `toml:"buildpack-id"`
+	ExecEnv     []string `toml:"exec-env"`
 }
 
 type mdSlice struct {
@@ -233,11 +233,11 @@ type mdLabel struct {
 func (w *workspace) metadataPath() string { return filepath.Join(w.Layers, "config", "metadata.toml") }
 
 // metadata reads metadata.toml, typed and as a raw map.
-func (w *workspace) metadata() (metadataFile, map[string]interface{}) {
+func (w *workspace) metadata() (metadataFile, map[string]any) {
 	w.t.Helper()
 	var md metadataFile
 	readTOML(w.t, w.metadataPath(), &md)
-	raw := map[string]interface{}{}
+	raw := map[string]any{}
 	readTOML(w.t, w.metadataPath(), &raw)
 	return md, raw
 }
@@ -263,14 +263,14 @@ func (m metadataFile) types() []string {
 }
 
 // rawProcesses are the [[processes]] tables of a raw metadata map.
-func rawProcesses(raw map[string]interface{}) []map[string]interface{} {
-	var out []map[string]interface{}
+func rawProcesses(raw map[string]any) []map[string]any {
+	var out []map[string]any
 	switch ps := raw["processes"].(type) {
-	case []map[string]interface{}:
+	case []map[string]any:
 		out = ps
-	case []interface{}:
+	case []any:
 		for _, p := range ps {
-			if m, ok := p.(map[string]interface{}); ok {
+			if m, ok := p.(map[string]any); ok {
 				out = append(out, m)
 			}
 		}
@@ -280,11 +280,11 @@ func rawProcesses(raw map[string]interface{}) []map[string]interface{} {
 
 // strList turns a decoded TOML array into strings; a string stays a
 // one-element list marked as such by ok=false.
-func strList(v interface{}) (list []string, isArray bool) {
+func strList(v any) (list []string, isArray bool) {
 	switch c := v.(type) {
 	case string:
 		return []string{c}, false
-	case []interface{}:
+	case []any:
 		for _, it := range c {
 			s, _ := it.(string)
 			list = append(list, s)
@@ -295,7 +295,7 @@ func strList(v interface{}) (list []string, isArray bool) {
 }
 
 // wantEqual fails the test unless got deep-equals want.
-func wantEqual(t *testing.T, what string, got, want interface{}) {
+func wantEqual(t *testing.T, what string, got, want any) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("%s = %#v, want %#v", what, got, want)
@@ -322,7 +322,7 @@ func wantEnv(t *testing.T, who string, env map[string]string, want map[string]st
 }
 
 // decodeTOMLString decodes doc into v.
-func decodeTOMLString(t *testing.T, doc string, v interface{}) {
+func decodeTOMLString(t *testing.T, doc string, v any) {
 	t.Helper()
 	if _, err := toml.Decode(doc, v); err != nil {
 		t.Fatalf("decoding %q: %v", doc, err)

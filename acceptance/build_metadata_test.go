@@ -56,9 +56,9 @@ paths = ["b/*", "c"]`)},
 		{ID: "A", Version: "1.0.0", API: "0.9"}, {ID: "org/B", Version: "1.0.0", API: "0.10"}, {ID: "C", Version: "1.0.0", API: "0.7"},
 	})
 	wantEqual(t, "process types", md.types(), []string{"batch", "web", "worker"})
-	wantEqual(t, "batch", md.process(t, "batch"), mdProcess{Type: "batch", Command: []interface{}{"batch-b"}, Direct: true, BuildpackID: "org/B"})
-	wantEqual(t, "web", md.process(t, "web"), mdProcess{Type: "web", Command: []interface{}{"web-a"}, Args: []string{"1"}, Direct: true, BuildpackID: "A"})
-	wantEqual(t, "worker", md.process(t, "worker"), mdProcess{Type: "worker", Command: []interface{}{"worker-b", "x"}, Args: []string{"2"}, Direct: true, WorkingDir: "/w", BuildpackID: "org/B"})
+	wantEqual(t, "batch", md.process(t, "batch"), mdProcess{Type: "batch", Command: []any{"batch-b"}, Direct: true, BuildpackID: "org/B"})
+	wantEqual(t, "web", md.process(t, "web"), mdProcess{Type: "web", Command: []any{"web-a"}, Args: []string{"1"}, Direct: true, BuildpackID: "A"})
+	wantEqual(t, "worker", md.process(t, "worker"), mdProcess{Type: "worker", Command: []any{"worker-b", "x"}, Args: []string{"2"}, Direct: true, WorkingDir: "/w", BuildpackID: "org/B"})
 	if md.DefaultType != "web" {
 		t.Errorf("buildpack-default-process-type = %q, want %q", md.DefaultType, "web")
 	}
@@ -170,7 +170,7 @@ func TestBLD7_PRC1_DefaultProcess(t *testing.T) {
 				t.Errorf("metadata.toml has buildpack-default-process-type = %v, want no key", raw["buildpack-default-process-type"])
 			}
 			for typ, cmd := range tc.wantCmd {
-				wantEqual(t, typ+" command", md.process(t, typ).Command, []interface{}{cmd})
+				wantEqual(t, typ+" command", md.process(t, typ).Command, []any{cmd})
 			}
 			for _, p := range rawProcesses(raw) {
 				if _, ok := p["default"]; ok {
@@ -320,7 +320,7 @@ args = []`)},
 			wantEqual(t, "process types", md.types(), []string{"a7", "a7d", "b8", "b8i", "c9", "d12", "d12e"})
 			// A process without args has no args key, even when the
 			// buildpack wrote an empty list (BLD-6).
-			procs, _ := raw["processes"].([]map[string]interface{})
+			procs, _ := raw["processes"].([]map[string]any)
 			for _, p := range procs {
 				typ, _ := p["type"].(string)
 				if a, ok := p["args"]; ok && len(wants[typ].args) == 0 {

@@ -150,7 +150,7 @@ func bomNames(t *testing.T, path string) []string {
 	if err != nil {
 		t.Fatalf("reading %s: %v", path, err)
 	}
-	var entries []map[string]interface{}
+	var entries []map[string]any
 	if err := json.Unmarshal(data, &entries); err != nil {
 		t.Fatalf("%s is not a JSON array of objects: %v\n%s", path, err, data)
 	}
@@ -196,7 +196,7 @@ version = "1.0"`) + `printf '[[bom]]\nname = "tool"\n[bom.metadata]\nversion = "
 				n, _ := e["name"].(string)
 				names = append(names, n)
 				if n == "dep" {
-					if m, _ := e["metadata"].(map[string]interface{}); m["version"] != "1.0" {
+					if m, _ := e["metadata"].(map[string]any); m["version"] != "1.0" {
 						t.Errorf("bom entry dep has metadata %v, want version 1.0", e["metadata"])
 					}
 				}

@@ -51,7 +51,7 @@ func TestDET7_DetectEnvironment(t *testing.T) {
 
 			for _, b := range buildpackAPIs {
 				env := w.detectEnv(b.id, "1.0.0")
-				errorf := func(format string, args ...interface{}) {
+				errorf := func(format string, args ...any) {
 					t.Helper()
 					t.Errorf("B"+b.api+" /bin/detect: "+format, args...)
 				}

@@ -185,8 +185,8 @@ func TestDET10_Outputs(t *testing.T) {
 			}
 			alpha := p.Entries[1].Requires
 			wantAlpha := []planRequire{
-				{Name: "alpha", Metadata: map[string]interface{}{"version": "1.2.3", "launch": true}},
-				{Name: "alpha", Metadata: map[string]interface{}{"from": "C"}},
+				{Name: "alpha", Metadata: map[string]any{"version": "1.2.3", "launch": true}},
+				{Name: "alpha", Metadata: map[string]any{"from": "C"}},
 			}
 			if !reflect.DeepEqual(alpha, wantAlpha) {
 				t.Errorf("plan entry alpha requires = %+v, want %+v", alpha, wantAlpha)

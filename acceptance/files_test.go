@@ -35,12 +35,12 @@ type planProvider struct {
 }
 
 type planRequire struct {
-	Name     string                 `toml:"name"`
-	Metadata map[string]interface{} `toml:"metadata"`
+	Name     string         `toml:"name"`
+	Metadata map[string]any `toml:"metadata"`
 }
 
 // readTOML decodes the file at path into v and returns its metadata.
-func readTOML(t *testing.T, path string, v interface{}) toml.MetaData {
+func readTOML(t *testing.T, path string, v any) toml.MetaData {
 	t.Helper()
 	md, err := toml.DecodeFile(path, v)
 	if err != nil {

@@ -32,8 +32,8 @@ type BuildEnv struct {
 
 // PlanItem is one entry of a buildpack plan (FIL-4).
 type PlanItem struct {
-	Name     string                 `toml:"name"`
-	Metadata map[string]interface{} `toml:"metadata,omitempty"`
+	Name     string         `toml:"name"`
+	Metadata map[string]any `toml:"metadata,omitempty"`
 }
 
 // BuildResult is what one buildpack contributed.
@@ -42,7 +42,7 @@ type BuildResult struct {
 	// Unmet names the plan entries the buildpack left for later providers.
 	Unmet []string
 	// BuildBOM is build.toml's deprecated bom.
-	BuildBOM []map[string]interface{}
+	BuildBOM []map[string]any
 	// Layers are the buildpack's typed layers, by name.
 	Layers []Layer
 }

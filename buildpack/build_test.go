@@ -495,7 +495,7 @@ cp "$3" "`+out+`.plan"; echo to-stdout; echo to-stderr >&2`)
 			}
 			writeFile(t, filepath.Join(be.UserEnvDir, "FOO"), "bar")
 			acc := env.Env{"PATH": os.Getenv("PATH"), "ACC": "yes"}
-			res, err := d.Build(context.Background(), be, acc, []PlanItem{{Name: "dep", Metadata: map[string]interface{}{"v": "1"}}})
+			res, err := d.Build(context.Background(), be, acc, []PlanItem{{Name: "dep", Metadata: map[string]any{"v": "1"}}})
 			if err != nil {
 				t.Fatalf("Build() = %v", err)
 			}

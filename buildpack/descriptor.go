@@ -13,12 +13,12 @@ import (
 // Descriptor is buildpack.toml (buildpack.md "buildpack.toml",
 // CONFORMANCE BPI-7).
 type Descriptor struct {
-	API       string      `toml:"api"`
-	Buildpack Info        `toml:"buildpack"`
-	Order     Order       `toml:"order"`
-	Targets   []Target    `toml:"targets"`
-	Stacks    []Stack     `toml:"stacks"`
-	Metadata  interface{} `toml:"metadata"`
+	API       string   `toml:"api"`
+	Buildpack Info     `toml:"buildpack"`
+	Order     Order    `toml:"order"`
+	Targets   []Target `toml:"targets"`
+	Stacks    []Stack  `toml:"stacks"`
+	Metadata  any      `toml:"metadata"`
 	// Dir is the buildpack's root directory (not part of the file).
 	Dir string `toml:"-"`
 	// Version is API parsed (not part of the file).

@@ -12,9 +12,9 @@ import (
 type ExecEnvs []string
 
 // UnmarshalTOML implements toml.Unmarshaler for both forms.
-func (e *ExecEnvs) UnmarshalTOML(data interface{}) error {
-	items, ok := data.([]interface{})
-	if tables, isTables := data.([]map[string]interface{}); isTables {
+func (e *ExecEnvs) UnmarshalTOML(data any) error {
+	items, ok := data.([]any)
+	if tables, isTables := data.([]map[string]any); isTables {
 		for _, t := range tables {
 			items = append(items, t)
 		}
@@ -32,7 +32,7 @@ func (e *ExecEnvs) UnmarshalTOML(data interface{}) error {
 		switch v := it.(type) {
 		case string:
 			out = append(out, v)
-		case map[string]interface{}:
+		case map[string]any:
 			name, ok := v["name"].(string)
 			if !ok || name == "" {
 				return errors.New("exec-env: a table entry needs a non-empty name")

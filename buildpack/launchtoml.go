@@ -38,26 +38,26 @@ type Launch struct {
 	Labels    []Label
 	Processes []Process
 	Slices    []Slice
-	BOM       []map[string]interface{}
+	BOM       []map[string]any
 	// Warnings are things to tell the user that do not fail the build.
 	Warnings []string
 }
 
 type launchFile struct {
-	Labels    []Label                  `toml:"labels"`
-	Processes []launchProcess          `toml:"processes"`
-	Slices    []Slice                  `toml:"slices"`
-	BOM       []map[string]interface{} `toml:"bom"`
+	Labels    []Label          `toml:"labels"`
+	Processes []launchProcess  `toml:"processes"`
+	Slices    []Slice          `toml:"slices"`
+	BOM       []map[string]any `toml:"bom"`
 }
 
 type launchProcess struct {
-	Type       string      `toml:"type"`
-	Command    interface{} `toml:"command"`
-	Args       []string    `toml:"args"`
-	Direct     *bool       `toml:"direct"`
-	Default    bool        `toml:"default"`
-	WorkingDir string      `toml:"working-dir"`
-	ExecEnv    []string    `toml:"exec-env"`
+	Type       string   `toml:"type"`
+	Command    any      `toml:"command"`
+	Args       []string `toml:"args"`
+	Direct     *bool    `toml:"direct"`
+	Default    bool     `toml:"default"`
+	WorkingDir string   `toml:"working-dir"`
+	ExecEnv    []string `toml:"exec-env"`
 }
 
 // ReadLaunch reads <layers>/<bp>/launch.toml per the buildpack's API
@@ -142,8 +142,8 @@ func (d *Descriptor) process(lp launchProcess) (Process, string, error) {
 	return p, warn, nil
 }
 
-func stringList(v interface{}) ([]string, bool) {
-	items, ok := v.([]interface{})
+func stringList(v any) ([]string, bool) {
+	items, ok := v.([]any)
 	if !ok {
 		return nil, false
 	}
@@ -173,7 +173,7 @@ func validateProcessType(t string) error {
 
 // checkBOM rejects a deprecated bom entry with a top-level version
 // (CONFORMANCE BPI-15).
-func checkBOM(bom []map[string]interface{}) error {
+func checkBOM(bom []map[string]any) error {
 	for _, e := range bom {
 		if _, ok := e["version"]; ok {
 			return errors.Errorf("bom entry %v has a top-level version: use metadata.version", e["name"])
@@ -187,7 +187,7 @@ type BuildFile struct {
 	Unmet []struct {
 		Name string `toml:"name"`
 	} `toml:"unmet"`
-	BOM []map[string]interface{} `toml:"bom"`
+	BOM []map[string]any `toml:"bom"`
 }
 
 // readBuildFile reads build.toml; a missing file is empty.
@@ -220,10 +220,10 @@ func (t LayerTypes) Any() bool { return t.Launch || t.Build || t.Cache }
 // error (CONFORMANCE BPI-10); a missing file means no types.
 func readLayerTypes(path string) (LayerTypes, error) {
 	var lt struct {
-		Types  LayerTypes  `toml:"types"`
-		Launch interface{} `toml:"launch"`
-		Build  interface{} `toml:"build"`
-		Cache  interface{} `toml:"cache"`
+		Types  LayerTypes `toml:"types"`
+		Launch any        `toml:"launch"`
+		Build  any        `toml:"build"`
+		Cache  any        `toml:"cache"`
 	}
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {

@@ -105,7 +105,7 @@ func WriteGroup(path string, gf GroupFile) error {
 	return encodeFile(path, GroupFile{Group: strip(gf.Group), GroupExtensions: strip(gf.GroupExtensions)})
 }
 
-func decodeFile(path string, v interface{}) error {
+func decodeFile(path string, v any) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return errors.Wrapf(err, "reading %s", path)
@@ -118,7 +118,7 @@ func decodeFile(path string, v interface{}) error {
 
 // encodeFile writes v as TOML to path: parent dirs are created and the file
 // is replaced atomically.
-func encodeFile(path string, v interface{}) error {
+func encodeFile(path string, v any) error {
 	var buf bytes.Buffer
 	if err := toml.NewEncoder(&buf).Encode(v); err != nil {
 		return errors.Wrapf(err, "encoding %s", path)

@@ -6,9 +6,9 @@ import (
 
 // Require is a [[requires]] entry a buildpack writes to its build plan.
 type Require struct {
-	Name     string                 `toml:"name"`
-	Version  string                 `toml:"version,omitempty"`
-	Metadata map[string]interface{} `toml:"metadata,omitempty"`
+	Name     string         `toml:"name"`
+	Version  string         `toml:"version,omitempty"`
+	Metadata map[string]any `toml:"metadata,omitempty"`
 }
 
 // Provide is a [[provides]] entry.

@@ -104,7 +104,7 @@ func TestPlanEntriesMergeProvidersAndRequires(t *testing.T) {
 	_, plan, ok := resolvePlan([]passing{
 		member("a", false, DetectPlan{Provides: prov("x")}),
 		member("b", false, DetectPlan{Provides: prov("x", "y"), Requires: req("x")}),
-		member("c", false, DetectPlan{Requires: []Require{{Name: "x", Metadata: map[string]interface{}{"v": "1"}}, {Name: "y"}}}),
+		member("c", false, DetectPlan{Requires: []Require{{Name: "x", Metadata: map[string]any{"v": "1"}}, {Name: "y"}}}),
 	})
 	if !ok {
 		t.Fatal("resolvePlan() failed")
@@ -126,9 +126,9 @@ func TestDetectPlanValidate(t *testing.T) {
 		plan DetectPlan
 		ok   bool
 	}{
-		{"fine", DetectPlan{Requires: []Require{{Name: "x", Metadata: map[string]interface{}{"version": "1"}}}}, true},
+		{"fine", DetectPlan{Requires: []Require{{Name: "x", Metadata: map[string]any{"version": "1"}}}}, true},
 		{"top-level version (DET-14)", DetectPlan{Requires: []Require{{Name: "x", Version: "1"}}}, false},
-		{"both versions", DetectPlan{Requires: []Require{{Name: "x", Version: "1", Metadata: map[string]interface{}{"version": "1"}}}}, false},
+		{"both versions", DetectPlan{Requires: []Require{{Name: "x", Version: "1", Metadata: map[string]any{"version": "1"}}}}, false},
 		{"version inside or", DetectPlan{Or: []PlanSections{{Requires: []Require{{Name: "x", Version: "1"}}}}}, false},
 		{"unnamed provide", DetectPlan{Provides: []Provide{{}}}, false},
 	} {

@@ -27,20 +27,21 @@ type Image struct {
 	byDiffID map[v1.Hash]v1.Layer
 }
 
-// OpenImage reads the cache image, if there is one. A missing or unreadable
-// cache image is an empty cache (CCH-4), reported as a warning.
-func OpenImage(ctx context.Context, reg image.Registry, ref name.Reference) (*Image, string) {
+// OpenImage reads the cache image, if there is one. A missing cache image
+// is an empty cache; an unreadable one too, with an *EmptyError saying why
+// (CCH-4). The returned cache is usable either way.
+func OpenImage(ctx context.Context, reg image.Registry, ref name.Reference) (*Image, error) {
 	c := &Image{Ref: ref, Registry: reg, byDiffID: map[v1.Hash]v1.Layer{}}
 	img, err := reg.Image(ctx, ref)
 	if errors.Is(err, image.ErrNotFound) {
-		return c, ""
+		return c, nil
 	}
 	if err != nil {
-		return c, "cache image " + ref.Name() + " is unreadable, starting with an empty cache: " + err.Error()
+		return c, &EmptyError{What: "cache image " + ref.Name() + " is unreadable", Err: err}
 	}
 	ls, err := img.Layers()
 	if err != nil {
-		return c, "cache image " + ref.Name() + " is unreadable, starting with an empty cache: " + err.Error()
+		return c, &EmptyError{What: "cache image " + ref.Name() + " is unreadable", Err: err}
 	}
 	for _, l := range ls {
 		if d, err := l.DiffID(); err == nil {
@@ -48,27 +49,28 @@ func OpenImage(ctx context.Context, reg image.Registry, ref name.Reference) (*Im
 		}
 	}
 	c.previous = img
-	return c, ""
+	return c, nil
 }
 
-// Metadata reads the label; a missing or corrupt label is an empty cache.
-func (c *Image) Metadata() (Metadata, string) {
+// Metadata reads the label; a missing label is an empty cache, an
+// unreadable or corrupt one too, with an *EmptyError saying why (CCH-4).
+func (c *Image) Metadata() (Metadata, error) {
 	var md Metadata
 	if c.previous == nil {
-		return md, ""
+		return md, nil
 	}
 	cf, err := c.previous.ConfigFile()
 	if err != nil {
-		return Metadata{}, "cache image config is unreadable, starting with an empty cache: " + err.Error()
+		return Metadata{}, &EmptyError{What: "cache image config is unreadable", Err: err}
 	}
 	raw := cf.Config.Labels[LabelMetadata]
 	if raw == "" {
-		return md, ""
+		return md, nil
 	}
 	if err := json.Unmarshal([]byte(raw), &md); err != nil {
-		return Metadata{}, "cache image metadata is corrupt, starting with an empty cache: " + err.Error()
+		return Metadata{}, &EmptyError{What: "cache image metadata is corrupt", Err: err}
 	}
-	return md, ""
+	return md, nil
 }
 
 // Has reports whether the cache image has a layer with diffID d.

@@ -70,21 +70,22 @@ func (v *Volume) path(d v1.Hash) (string, bool) {
 	return "", false
 }
 
-// Metadata reads the committed metadata. A missing or corrupt file is an
-// empty cache, reported in the returned warning (CCH-4).
-func (v *Volume) Metadata() (Metadata, string) {
+// Metadata reads the committed metadata. A missing file is an empty
+// cache; an unreadable or corrupt one too, with an *EmptyError saying why
+// (CCH-4).
+func (v *Volume) Metadata() (Metadata, error) {
 	var md Metadata
 	data, err := os.ReadFile(v.metadataPath())
 	if os.IsNotExist(err) {
-		return md, ""
+		return md, nil
 	}
 	if err != nil {
-		return Metadata{}, "cache metadata is unreadable, starting with an empty cache: " + err.Error()
+		return Metadata{}, &EmptyError{What: "cache metadata is unreadable", Err: err}
 	}
 	if err := json.Unmarshal(data, &md); err != nil {
-		return Metadata{}, "cache metadata is corrupt, starting with an empty cache: " + err.Error()
+		return Metadata{}, &EmptyError{What: "cache metadata is corrupt", Err: err}
 	}
-	return md, ""
+	return md, nil
 }
 
 // Has reports whether a blob for diffID d is stored.

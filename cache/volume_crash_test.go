@@ -66,7 +66,7 @@ func TestVolumeRecoversFromAKilledExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, warn := next.Metadata()
-	if warn != "" || got.Buildpacks[0].Layers["a"].SHA != a.String() || !next.Has(a) {
+	if warn != nil || got.Buildpacks[0].Layers["a"].SHA != a.String() || !next.Has(a) {
 		t.Fatalf("after a killed export the cache reads %+v (warning %q), want the previous metadata with its blob", got, warn)
 	}
 	staging, err := next.StagingDir()
@@ -158,7 +158,7 @@ func TestVolumeCommitStates(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, warn := reopened.Metadata()
-			if warn != "" || len(shas(got)) != 1 {
+			if warn != nil || len(shas(got)) != 1 {
 				t.Fatalf("metadata after a kill at %q: %+v, warning %q", steps[n].name, got, warn)
 			}
 			for _, sha := range shas(got) {

@@ -39,7 +39,7 @@ func TestVolumeCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, warn := v.Metadata(); len(got.Buildpacks) != 0 || warn != "" {
+	if got, warn := v.Metadata(); len(got.Buildpacks) != 0 || warn != nil {
 		t.Errorf("Metadata() of an empty cache = %+v, %q", got, warn)
 	}
 	a, b := hash(t, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), hash(t, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
@@ -68,7 +68,7 @@ func TestVolumeCommit(t *testing.T) {
 		t.Errorf("after commit: has a = %v, has b = %v, want false, true", v.Has(a), v.Has(b))
 	}
 	os.WriteFile(filepath.Join(dir, "metadata.json"), []byte("{not json"), 0o644)
-	if got, warn := v.Metadata(); len(got.Buildpacks) != 0 || warn == "" {
+	if got, warn := v.Metadata(); len(got.Buildpacks) != 0 || warn == nil {
 		t.Errorf("Metadata() of corrupt metadata = %+v, %q, want empty with a warning (CCH-4)", got, warn)
 	}
 }

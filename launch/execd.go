@@ -119,7 +119,7 @@ func execD(ctx context.Context, path string, e env.Env, appDir string, stdout, s
 // parseExecDOutput reads exec.d TOML: every key a variable name, every value
 // a string.
 func parseExecDOutput(data []byte) (map[string]string, error) {
-	var raw map[string]interface{}
+	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		return nil, err
 	}

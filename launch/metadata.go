@@ -19,7 +19,7 @@ type Metadata struct {
 	Slices                      []Slice     `toml:"slices"`
 	Labels                      []Label     `toml:"labels"`
 	// BOM is the deprecated bill of materials (Platform API < 0.9 only).
-	BOM []interface{} `toml:"bom,omitempty"`
+	BOM []any `toml:"bom,omitempty"`
 }
 
 // Buildpack is an entry of [[buildpacks]] or [[extensions]].
@@ -48,11 +48,11 @@ type Process struct {
 type Command []string
 
 // UnmarshalTOML reads either form.
-func (c *Command) UnmarshalTOML(data interface{}) error {
+func (c *Command) UnmarshalTOML(data any) error {
 	switch v := data.(type) {
 	case string:
 		*c = Command{v}
-	case []interface{}:
+	case []any:
 		out := make(Command, 0, len(v))
 		for _, it := range v {
 			s, ok := it.(string)
@@ -104,22 +104,22 @@ func ReadMetadata(path string) (Metadata, error) {
 // meaning for an empty list that its absence lacks.
 func WriteMetadata(path string, m Metadata, commandAsString bool) error {
 	type processOut struct {
-		Type        string      `toml:"type"`
-		Command     interface{} `toml:"command"`
-		Args        []string    `toml:"args,omitempty"`
-		Direct      bool        `toml:"direct"`
-		WorkingDir  string      `toml:"working-dir,omitempty"`
-		BuildpackID string      `toml:"buildpack-id"`
-		ExecEnv     []string    `toml:"exec-env,omitempty"`
+		Type        string   `toml:"type"`
+		Command     any      `toml:"command"`
+		Args        []string `toml:"args,omitempty"`
+		Direct      bool     `toml:"direct"`
+		WorkingDir  string   `toml:"working-dir,omitempty"`
+		BuildpackID string   `toml:"buildpack-id"`
+		ExecEnv     []string `toml:"exec-env,omitempty"`
 	}
 	type metadataOut struct {
-		BuildpackDefaultProcessType string        `toml:"buildpack-default-process-type,omitempty"`
-		Buildpacks                  []Buildpack   `toml:"buildpacks"`
-		Extensions                  []Buildpack   `toml:"extensions,omitempty"`
-		Processes                   []processOut  `toml:"processes"`
-		Slices                      []Slice       `toml:"slices"`
-		Labels                      []Label       `toml:"labels"`
-		BOM                         []interface{} `toml:"bom,omitempty"`
+		BuildpackDefaultProcessType string       `toml:"buildpack-default-process-type,omitempty"`
+		Buildpacks                  []Buildpack  `toml:"buildpacks"`
+		Extensions                  []Buildpack  `toml:"extensions,omitempty"`
+		Processes                   []processOut `toml:"processes"`
+		Slices                      []Slice      `toml:"slices"`
+		Labels                      []Label      `toml:"labels"`
+		BOM                         []any        `toml:"bom,omitempty"`
 	}
 	out := metadataOut{BuildpackDefaultProcessType: m.BuildpackDefaultProcessType, Buildpacks: m.Buildpacks,
 		Extensions: m.Extensions, Slices: m.Slices, Labels: m.Labels, BOM: m.BOM}

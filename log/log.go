@@ -67,7 +67,7 @@ func (l *Logger) paint(c *color.Color, s string) string {
 	return c.Sprint(s)
 }
 
-func (l *Logger) write(w io.Writer, prefix, format string, args []interface{}) {
+func (l *Logger) write(w io.Writer, prefix, format string, args []any) {
 	msg := fmt.Sprintf(format, args...)
 	if !strings.HasSuffix(msg, "\n") {
 		msg += "\n"
@@ -78,21 +78,21 @@ func (l *Logger) write(w io.Writer, prefix, format string, args []interface{}) {
 }
 
 // Debugf writes a line at debug level to the info writer.
-func (l *Logger) Debugf(format string, args ...interface{}) {
+func (l *Logger) Debugf(format string, args ...any) {
 	if l.Enabled(DebugLevel) {
 		l.write(l.out, "", format, args)
 	}
 }
 
 // Infof writes a line at info level.
-func (l *Logger) Infof(format string, args ...interface{}) {
+func (l *Logger) Infof(format string, args ...any) {
 	if l.Enabled(InfoLevel) {
 		l.write(l.out, "", format, args)
 	}
 }
 
 // Warnf writes a "Warning: " line to the error writer.
-func (l *Logger) Warnf(format string, args ...interface{}) {
+func (l *Logger) Warnf(format string, args ...any) {
 	if l.Enabled(WarnLevel) {
 		l.write(l.err, l.paint(color.New(color.FgYellow, color.Bold), "Warning: "), format, args)
 	}
@@ -100,7 +100,7 @@ func (l *Logger) Warnf(format string, args ...interface{}) {
 
 // Errorf writes an "ERROR: " line to the error writer. Errors are written at
 // every level.
-func (l *Logger) Errorf(format string, args ...interface{}) {
+func (l *Logger) Errorf(format string, args ...any) {
 	l.write(l.err, l.paint(color.New(color.FgRed, color.Bold), "ERROR: "), format, args)
 }
 
@@ -108,7 +108,7 @@ func (l *Logger) Errorf(format string, args ...interface{}) {
 // (CONFORMANCE GEN-11).
 func (l *Logger) Phase(name string) {
 	if l.Enabled(InfoLevel) {
-		l.write(l.out, "", "%s", []interface{}{l.paint(color.New(color.FgCyan, color.Bold), "===> "+strings.ToUpper(name))})
+		l.write(l.out, "", "%s", []any{l.paint(color.New(color.FgCyan, color.Bold), "===> "+strings.ToUpper(name))})
 	}
 }
 

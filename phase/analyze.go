@@ -43,9 +43,9 @@ func Analyze(ctx context.Context, cfg AnalyzeConfig) (files.Analyzed, error) {
 	in, v, reg := cfg.Inputs, cfg.PlatformAPI, cfg.Registry
 	st := cfg.Store
 	if st == nil {
-		st = NewRegistryStore(reg, cfg.Logger)
+		st = NewRegistryStore(reg)
 	}
-	refs, err := parseAnalyzeRefs(in, reg, st.target() == targetDaemon)
+	refs, err := parseAnalyzeRefs(in, reg, st.namesSpanRegistries())
 	if err != nil {
 		return files.Analyzed{}, err
 	}
@@ -53,22 +53,12 @@ func Analyze(ctx context.Context, cfg AnalyzeConfig) (files.Analyzed, error) {
 	if err != nil {
 		return files.Analyzed{}, err
 	}
-	// Access checks are for registries: in the daemon case only the cache
-	// image is checked, and a layout needs no registry (ANA-5, TGT-5).
-	switch st.target() {
-	case targetRegistry:
-		runRef, err := reg.Parse(runName)
-		if err != nil {
-			return files.Analyzed{}, platform.Exit(platform.CodeInvalidArgs, err)
-		}
-		err = checkAccess(ctx, reg, refs, runRef)
-		if err != nil {
-			return files.Analyzed{}, err
-		}
-	case targetDaemon:
-		if err := checkAccess(ctx, reg, analyzeRefs{cache: refs.cache}, nil); err != nil {
-			return files.Analyzed{}, err
-		}
+	runRef, err := reg.Parse(runName)
+	if err != nil {
+		return files.Analyzed{}, platform.Exit(platform.CodeInvalidArgs, err)
+	}
+	if err := st.checkAccess(ctx, reg, refs, runRef); err != nil {
+		return files.Analyzed{}, err
 	}
 
 	var out files.Analyzed
@@ -99,7 +89,7 @@ type analyzeRefs struct {
 
 // parseAnalyzeRefs reads every image reference; <image> and its tags must
 // share one registry (CONFORMANCE ANA-2, exit 3).
-func parseAnalyzeRefs(in platform.AnalyzeInputs, reg image.Registry, daemon bool) (analyzeRefs, error) {
+func parseAnalyzeRefs(in platform.AnalyzeInputs, reg image.Registry, spanRegistries bool) (analyzeRefs, error) {
 	var r analyzeRefs
 	var err error
 	if r.image, err = reg.Parse(in.Image); err != nil {
@@ -110,7 +100,7 @@ func parseAnalyzeRefs(in platform.AnalyzeInputs, reg image.Registry, daemon bool
 		if err != nil {
 			return r, platform.Exit(platform.CodeInvalidArgs, errors.Wrap(err, "-tag"))
 		}
-		if !daemon && ref.Context().RegistryStr() != r.image.Context().RegistryStr() {
+		if !spanRegistries && ref.Context().RegistryStr() != r.image.Context().RegistryStr() {
 			return r, platform.Exitf(platform.CodeInvalidArgs, "-tag %s is on registry %s, but %s is on %s: all tags must be on one registry",
 				t, ref.Context().RegistryStr(), in.Image, r.image.Context().RegistryStr())
 		}
@@ -226,12 +216,8 @@ func chooseRunImage(ctx context.Context, in platform.AnalyzeInputs, v api.Versio
 		if err != nil {
 			return "", platform.Exit(platform.CodeInvalidArgs, errors.Wrapf(err, "run image in %s", source))
 		}
-		// In the daemon and layout cases every candidate counts as
-		// readable (FIL-12).
-		if st.target() == targetRegistry {
-			if _, err := reg.Head(ctx, ref); err != nil {
-				continue
-			}
+		if !st.available(ctx, ref) {
+			continue
 		}
 		if ref.Context().RegistryStr() == app.Context().RegistryStr() {
 			return c, nil

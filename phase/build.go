@@ -277,12 +277,12 @@ func metadata(results []bpResult, v api.Version, logger *log.Logger) (launch.Met
 // writeLegacyBOM writes the deprecated bom arrays as JSON to
 // <layers>/sbom/{launch,build}/sbom.legacy.json (P0.9+, CONFORMANCE BLD-8).
 func writeLegacyBOM(sbomDir string, results []bpResult) error {
-	var launchBOM, buildBOM []map[string]interface{}
+	var launchBOM, buildBOM []map[string]any
 	for _, r := range results {
 		launchBOM = append(launchBOM, r.res.Launch.BOM...)
 		buildBOM = append(buildBOM, r.res.BuildBOM...)
 	}
-	for dir, bom := range map[string][]map[string]interface{}{"launch": launchBOM, "build": buildBOM} {
+	for dir, bom := range map[string][]map[string]any{"launch": launchBOM, "build": buildBOM} {
 		if len(bom) == 0 {
 			continue
 		}

@@ -137,7 +137,7 @@ func TestPlanTrackerSeveralRequires(t *testing.T) {
 		Requires:  []files.Require{{Name: "n", Metadata: map[string]any{"v": "1"}}, {Name: "n", Metadata: map[string]any{"v": "2"}}},
 	}}})
 	got := pt.forBuildpack("A")
-	want := []buildpack.PlanItem{{Name: "n", Metadata: map[string]interface{}{"v": "1"}}, {Name: "n", Metadata: map[string]interface{}{"v": "2"}}}
+	want := []buildpack.PlanItem{{Name: "n", Metadata: map[string]any{"v": "1"}}, {Name: "n", Metadata: map[string]any{"v": "2"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("forBuildpack(A) = %+v, want %+v", got, want)
 	}
@@ -285,7 +285,7 @@ func TestMetadataSlicesLabelsBOM(t *testing.T) {
 	a := result("A", "0.9", buildpack.Launch{
 		Labels: []buildpack.Label{{Key: "a", Value: "1"}},
 		Slices: []buildpack.Slice{{Paths: []string{"a/*"}}},
-		BOM:    []map[string]interface{}{{"name": "dep"}},
+		BOM:    []map[string]any{{"name": "dep"}},
 	})
 	b := result("B", "0.10", buildpack.Launch{
 		Labels: []buildpack.Label{{Key: "b", Value: "2"}},
@@ -318,9 +318,9 @@ func TestMetadataSlicesLabelsBOM(t *testing.T) {
 
 func TestWriteLegacyBOM(t *testing.T) {
 	t.Parallel()
-	a := result("A", "0.9", buildpack.Launch{BOM: []map[string]interface{}{{"name": "dep"}}})
-	a.res.BuildBOM = []map[string]interface{}{{"name": "tool"}}
-	b := result("B", "0.9", buildpack.Launch{BOM: []map[string]interface{}{{"name": "dep2"}}})
+	a := result("A", "0.9", buildpack.Launch{BOM: []map[string]any{{"name": "dep"}}})
+	a.res.BuildBOM = []map[string]any{{"name": "tool"}}
+	b := result("B", "0.9", buildpack.Launch{BOM: []map[string]any{{"name": "dep2"}}})
 	dir := filepath.Join(t.TempDir(), "sbom")
 	if err := writeLegacyBOM(dir, []bpResult{a, b}); err != nil {
 		t.Fatal(err)
@@ -330,7 +330,7 @@ func TestWriteLegacyBOM(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var entries []map[string]interface{}
+		var entries []map[string]any
 		if err := json.Unmarshal(data, &entries); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cnb-lifecycle/lifecycle/api"
+	"github.com/cnb-lifecycle/lifecycle/archive"
 	"github.com/cnb-lifecycle/lifecycle/buildpack"
 	"github.com/cnb-lifecycle/lifecycle/cache"
 	"github.com/cnb-lifecycle/lifecycle/image"
@@ -21,10 +22,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/pkg/errors"
 )
-
-// NormalizedTime is the creation time of every exported image and file
-// unless SOURCE_DATE_EPOCH says otherwise (CONFORMANCE RPR-1, RPR-3).
-var normalizedTime = time.Date(1980, 1, 1, 0, 0, 1, 0, time.UTC)
 
 // ExportConfig is what Export needs.
 type ExportConfig struct {
@@ -48,55 +45,77 @@ type ExportResult struct {
 }
 
 // Export builds the app image on the run image and writes it to every
-// <image> in one registry (platform.md "exporter"; CONFORMANCE EXP-1..21).
+// <image> in one registry (platform.md "exporter"; CONFORMANCE EXP-1..21),
+// in steps: prepare (inputs, run and previous images), produce the layers,
+// assemble the image, write it with the cache.
 func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
+	x, err := prepareExport(ctx, cfg)
+	if err != nil {
+		return ExportResult{}, err
+	}
+	defer func() {
+		for _, dir := range x.scratchDirs {
+			os.RemoveAll(dir)
+		}
+	}()
+	if err := x.produceLayers(ctx); err != nil {
+		return ExportResult{}, err
+	}
+	img, err := x.assembleImage()
+	if err != nil {
+		return ExportResult{}, err
+	}
+	report, err := x.writeImage(ctx, img)
+	if err != nil {
+		return ExportResult{Image: img}, err
+	}
+	return ExportResult{Report: report, Image: img}, nil
+}
+
+// prepareExport reads the inputs, the run and previous images, and plans
+// the layers. The caller removes x.scratchDirs.
+func prepareExport(ctx context.Context, cfg ExportConfig) (*exporter, error) {
 	in, reg, logger := cfg.Inputs, cfg.Registry, cfg.Logger
 	st := cfg.Store
 	if st == nil {
-		st = NewRegistryStore(reg, logger)
+		st = NewRegistryStore(reg)
 	}
 	refs, err := parseExportRefs(in, st)
 	if err != nil {
-		return ExportResult{}, err
+		return nil, err
+	}
+	first, err := reg.Parse(refs[0])
+	if err != nil {
+		return nil, platform.Exit(platform.CodeInvalidArgs, err)
 	}
 	analyzed, err := files.ReadAnalyzed(in.AnalyzedPath)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return ExportResult{}, platform.Exit(platform.CodeInvalidArgs, err)
+		return nil, platform.Exit(platform.CodeInvalidArgs, err)
 	}
 	if analyzed.RunImage == nil || analyzed.RunImage.Reference == "" {
-		return ExportResult{}, platform.Exitf(platform.CodeInvalidArgs, "run image not found in analyzed metadata %s", in.AnalyzedPath)
+		return nil, platform.Exitf(platform.CodeInvalidArgs, "run image not found in analyzed metadata %s", in.AnalyzedPath)
 	}
 	bps, err := exportGroup(in)
 	if err != nil {
-		return ExportResult{}, err
+		return nil, err
 	}
 	md, err := launch.ReadMetadata(launch.MetadataPath(in.LayersDir))
 	if err != nil {
-		return ExportResult{}, platform.Exit(platform.CodeExport, err)
+		return nil, platform.Exit(platform.CodeExport, err)
 	}
 	base, _, err := st.Read(ctx, analyzed.RunImage.Reference)
 	if err != nil {
-		return ExportResult{}, platform.Exit(platform.CodeExport, errors.Wrap(err, "reading the run image"))
+		return nil, platform.Exit(platform.CodeExport, errors.Wrap(err, "reading the run image"))
 	}
-	created := creationTime(in.SourceDateEpoch, logger)
-	vol, scratch, err := exportScratch(in, logger)
-	if err != nil {
-		return ExportResult{}, err
+	x := &exporter{cfg: cfg, reg: reg, store: st, logger: logger, refs: refs, analyzed: analyzed, bps: bps, md: md, base: base,
+		created: creationTime(in.SourceDateEpoch, logger), uploadTo: st.uploadRepository(first)}
+	if x.vol, x.scratch, err = exportScratch(in, logger); err != nil {
+		return nil, err
 	}
-	defer os.RemoveAll(scratch)
-
-	prevImage := exportPrevious(ctx, st, analyzed)
-	x := &exporter{ctx: ctx, cfg: cfg, reg: reg, store: st, logger: logger, scratch: scratch, created: created,
-		previous: layersByDiffID(prevImage)}
-	if st.target() == targetRegistry {
-		repo, err := reg.Parse(refs[0])
-		if err != nil {
-			return ExportResult{}, platform.Exit(platform.CodeInvalidArgs, err)
-		}
-		target := repo.Context()
-		x.uploadTo = &target
-	}
-	if st.target() == targetDaemon && in.LaunchCacheDir != "" {
+	x.scratchDirs = []string{x.scratch}
+	x.prevImage = exportPrevious(ctx, st, analyzed)
+	x.previous = layersByDiffID(x.prevImage)
+	if st.uncompressedLayers() && in.LaunchCacheDir != "" {
 		if lc, err := cache.OpenVolume(in.LaunchCacheDir); err != nil {
 			logger.Warnf("not using the launch cache: %s", err)
 		} else {
@@ -109,106 +128,125 @@ func Export(ctx context.Context, cfg ExportConfig) (ExportResult, error) {
 	if mt, err := base.MediaType(); err == nil && mt == types.DockerManifestSchema2 {
 		x.dockerBase = true
 	}
-	plan, lmd, err := x.planLayers(bps, md, analyzed)
-	if err != nil {
-		return ExportResult{}, err
+	if x.plan, x.lmd, err = x.planLayers(bps, md, analyzed); err != nil {
+		os.RemoveAll(x.scratch)
+		return nil, err
 	}
-	adds, err := x.produce(plan)
-	if err != nil && vol != nil && writeFault(err) && ctx.Err() == nil {
+	return x, nil
+}
+
+// produceLayers makes or reuses every planned layer and records their
+// diffIDs in the lifecycle metadata.
+func (x *exporter) produceLayers(ctx context.Context) error {
+	adds, err := x.produce(ctx, x.plan)
+	if err != nil && x.vol != nil && writeFault(err) && ctx.Err() == nil {
 		// The layers were written inside the cache directory, whose
 		// filesystem is full or refuses them: a cache fault must not fail
 		// the image (EXP-17), so they are written again outside it.
-		logger.Warnf("The cache directory cannot take the new layers, writing them outside it: %s", err)
+		x.logger.Warnf("The cache directory cannot take the new layers, writing them outside it: %s", err)
 		outside, terr := os.MkdirTemp("", "cnb-export-")
 		if terr != nil {
-			return ExportResult{}, err
+			return err
 		}
-		defer os.RemoveAll(outside)
 		x.scratch = outside
-		adds, err = x.produce(plan)
+		x.scratchDirs = append(x.scratchDirs, outside)
+		adds, err = x.produce(ctx, x.plan)
 	}
 	if err != nil {
-		return ExportResult{}, err
+		return err
 	}
 	for i, a := range adds {
-		plan[i].record(&lmd, a.diffID)
+		x.plan[i].record(&x.lmd, a.diffID)
 	}
-	entry := runImageEntry(in, analyzed.RunImage.Image, analyzed.RunImage.Reference)
-	lmd.RunImage = files.RunImageForRebase{Reference: analyzed.RunImage.Reference}
-	if analyzed.RunImage.Image != "" { // runImage.image and mirrors are P0.12+
-		lmd.RunImage.Image, lmd.RunImage.Mirrors = entry.Image, entry.Mirrors
+	x.adds = adds
+	return nil
+}
+
+// assembleImage completes the lifecycle metadata with the run image and
+// puts the image together.
+func (x *exporter) assembleImage() (v1.Image, error) {
+	in, ri := x.cfg.Inputs, x.analyzed.RunImage
+	entry := runImageEntry(in, ri.Image, ri.Reference)
+	x.lmd.RunImage = files.RunImageForRebase{Reference: ri.Reference}
+	if ri.Image != "" { // runImage.image and mirrors are P0.12+
+		x.lmd.RunImage.Image, x.lmd.RunImage.Mirrors = entry.Image, entry.Mirrors
 	}
-	if top, err := topLayer(base); err == nil {
-		lmd.RunImage.TopLayer = top
+	if top, err := topLayer(x.base); err == nil {
+		x.lmd.RunImage.TopLayer = top
 	}
-	lmd.Stack = files.StackMetadata{RunImage: entry}
-	img, err := x.assemble(base, plan, adds, md, lmd)
-	if err != nil {
-		return ExportResult{}, err
-	}
-	// The cache is written after the image, or beside it with -parallel
-	// (CONFORMANCE EXP-17). A failed cache export does not fail a finished
-	// image (EXP-17 D).
-	saveCache := func() {
-		var err error
-		switch {
-		case in.CacheImage != "":
-			err = x.exportCacheImage(bps, plan, adds)
-		case vol != nil:
-			err = x.exportVolumeCache(vol, bps, plan, adds)
-		default:
-			return
-		}
-		if err != nil {
-			logger.Warnf("Failed to export cache: %s", err)
-		}
-	}
+	x.lmd.Stack = files.StackMetadata{RunImage: entry}
+	return x.assemble(x.base, x.plan, x.adds, x.md, x.lmd)
+}
+
+// writeImage writes the image to the store and report.toml, and the cache
+// after the image, or beside it with -parallel (CONFORMANCE EXP-17); a
+// failed cache export does not fail a finished image (EXP-17 D).
+func (x *exporter) writeImage(ctx context.Context, img v1.Image) (files.Report, error) {
+	in := x.cfg.Inputs
 	cacheDone := make(chan struct{})
 	if in.Parallel {
-		go func() { defer close(cacheDone); saveCache() }()
+		go func() { defer close(cacheDone); x.saveCache(ctx) }()
 	}
 	present := [][]v1.Hash{}
-	for _, known := range []v1.Image{base, prevImage} {
+	for _, known := range []v1.Image{x.base, x.prevImage} {
 		if known != nil {
 			if d, err := diffIDs(known); err == nil {
 				present = append(present, d)
 			}
 		}
 	}
-	report, err := st.Write(ctx, img, refs, present)
+	written, err := x.store.Write(ctx, img, x.refs, present)
+	logWritten(x.logger, written)
 	if err != nil {
 		err = platform.Exit(platform.CodeExport, err)
 	}
 	if err == nil && x.launchCache != nil {
-		x.saveLaunchCache(plan, adds)
+		x.saveLaunchCache(x.plan, x.adds)
 	}
 	if in.Parallel {
 		<-cacheDone
 	}
 	if err != nil {
-		return ExportResult{Image: img}, err
+		return files.Report{}, err
 	}
-	if err := files.WriteReport(in.ReportPath, report); err != nil {
-		return ExportResult{Image: img}, platform.Exit(platform.CodeExport, err)
+	if err := files.WriteReport(in.ReportPath, written.Report); err != nil {
+		return files.Report{}, platform.Exit(platform.CodeExport, err)
 	}
 	if !in.Parallel {
-		saveCache()
+		x.saveCache(ctx)
 	}
-	return ExportResult{Report: report, Image: img}, nil
+	return written.Report, nil
+}
+
+// saveCache exports the cache image, else the volume cache, if either was
+// asked for; a failure is a warning.
+func (x *exporter) saveCache(ctx context.Context) {
+	var err error
+	switch {
+	case x.cfg.Inputs.CacheImage != "":
+		err = x.exportCacheImage(ctx, x.bps, x.plan, x.adds)
+	case x.vol != nil:
+		err = x.exportVolumeCache(ctx, x.vol, x.bps, x.plan, x.adds)
+	default:
+		return
+	}
+	if err != nil {
+		x.logger.Warnf("Failed to export cache: %s", err)
+	}
 }
 
 // exportCacheImage opens the cache image and writes the new one. The image
 // cache wins over a -cache-dir given too (pack passes both).
-func (x *exporter) exportCacheImage(bps []*buildpack.Descriptor, jobs []layerJob, made []produced) error {
+func (x *exporter) exportCacheImage(ctx context.Context, bps []*buildpack.Descriptor, jobs []layerJob, made []produced) error {
 	ref, err := x.reg.Parse(x.cfg.Inputs.CacheImage)
 	if err != nil {
 		return err
 	}
-	ci, warn := cache.OpenImage(x.ctx, x.reg, ref)
-	if warn != "" {
+	ci, warn := cache.OpenImage(ctx, x.reg, ref)
+	if warn != nil {
 		x.logger.Warnf("%s", warn)
 	}
-	return x.exportImageCache(ci, bps, jobs, made)
+	return x.exportImageCache(ctx, ci, bps, jobs, made)
 }
 
 // exportScratch opens the volume cache, if any, and makes the directory new
@@ -247,7 +285,7 @@ func parseExportRefs(in platform.ExportInputs, st ImageStore) ([]string, error) 
 		if err != nil {
 			return nil, platform.Exit(platform.CodeInvalidArgs, errors.Wrapf(err, "parsing image reference %q", s))
 		}
-		if st.target() != targetDaemon && len(refs) > 0 && ref.Context().RegistryStr() != refs[0].Context().RegistryStr() {
+		if !st.namesSpanRegistries() && len(refs) > 0 && ref.Context().RegistryStr() != refs[0].Context().RegistryStr() {
 			return nil, platform.Exitf(platform.CodeInvalidArgs, "%s is on registry %s, but %s is on %s: all images must be on one registry",
 				s, ref.Context().RegistryStr(), in.Images[0], refs[0].Context().RegistryStr())
 		}
@@ -279,12 +317,12 @@ func exportGroup(in platform.ExportInputs) ([]*buildpack.Descriptor, error) {
 // invalid value is a warning (CONFORMANCE EXP-20).
 func creationTime(sde string, logger *log.Logger) time.Time {
 	if sde == "" {
-		return normalizedTime
+		return archive.NormalizedTime
 	}
 	secs, err := strconv.ParseInt(strings.TrimSpace(sde), 10, 64)
 	if err != nil {
-		logger.Warnf("SOURCE_DATE_EPOCH=%q is not an integer number of seconds: using %s", sde, normalizedTime.Format(time.RFC3339))
-		return normalizedTime
+		logger.Warnf("SOURCE_DATE_EPOCH=%q is not an integer number of seconds: using %s", sde, archive.NormalizedTime.Format(time.RFC3339))
+		return archive.NormalizedTime
 	}
 	return time.Unix(secs, 0).UTC()
 }

@@ -1,11 +1,13 @@
 package phase
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 
 	"github.com/cnb-lifecycle/lifecycle/api"
+	"github.com/cnb-lifecycle/lifecycle/archive"
 	"github.com/cnb-lifecycle/lifecycle/buildpack"
 	"github.com/cnb-lifecycle/lifecycle/cache"
 	"github.com/cnb-lifecycle/lifecycle/layers"
@@ -16,7 +18,7 @@ import (
 
 // cacheStore is what the cache export needs of a volume or image cache.
 type cacheStore interface {
-	Metadata() (cache.Metadata, string)
+	Metadata() (cache.Metadata, error)
 	Has(d v1.Hash) bool
 }
 
@@ -39,13 +41,13 @@ type cacheItem struct {
 // with its metadata (CONFORMANCE CCH-3, CCH-6). A layer written for the image
 // in this export is used as is; one the store holds with the same diffID
 // costs one hash pass; others are written once to the scratch directory.
-func (x *exporter) cacheLayers(store cacheStore, bps []*buildpack.Descriptor, jobs []layerJob, made []produced) ([]cacheItem, cache.Metadata, error) {
+func (x *exporter) cacheLayers(ctx context.Context, store cacheStore, bps []*buildpack.Descriptor, jobs []layerJob, made []produced) ([]cacheItem, cache.Metadata, error) {
 	fromImage := map[string]produced{}
 	for i, j := range jobs {
 		fromImage[j.label] = made[i]
 	}
 	old, warn := store.Metadata()
-	if warn != "" {
+	if warn != nil {
 		x.logger.Warnf("%s", warn)
 	}
 	var items []cacheItem
@@ -74,7 +76,7 @@ func (x *exporter) cacheLayers(store cacheStore, bps []*buildpack.Descriptor, jo
 				x.logger.Warnf("not caching layer %s: cache=true but it has no contents", label)
 				continue
 			}
-			item, err := x.cacheItem(store, label, layerDir, oldLayers[name].SHA, fromImage[label])
+			item, err := x.cacheItem(ctx, store, label, layerDir, oldLayers[name].SHA, fromImage[label])
 			if err != nil {
 				return nil, md, err
 			}
@@ -85,7 +87,7 @@ func (x *exporter) cacheLayers(store cacheStore, bps []*buildpack.Descriptor, jo
 	}
 	// The SBOMs of cached layers travel with the cache (CONFORMANCE SBOM-3).
 	if sbomDir := filepath.Join(x.cfg.Inputs.LayersDir, "sbom", "cache"); x.cfg.PlatformAPI.Supports(api.PlatformSBOM) && isDir(sbomDir) {
-		item, err := x.cacheItem(store, "sbom", sbomDir, old.SBOM.SHA, produced{})
+		item, err := x.cacheItem(ctx, store, "sbom", sbomDir, old.SBOM.SHA, produced{})
 		if err != nil {
 			return nil, md, err
 		}
@@ -95,16 +97,16 @@ func (x *exporter) cacheLayers(store cacheStore, bps []*buildpack.Descriptor, jo
 	return items, md, nil
 }
 
-func (x *exporter) cacheItem(store cacheStore, label, layerDir, oldSHA string, img produced) (cacheItem, error) {
+func (x *exporter) cacheItem(ctx context.Context, store cacheStore, label, layerDir, oldSHA string, img produced) (cacheItem, error) {
 	if img.path != "" {
 		return cacheItem{diffID: img.diffID, blob: img.path, layer: img.layer}, nil
 	}
-	spec := layers.Spec{Path: layerDir, TarPath: tarPath(layerDir), UID: x.cfg.Inputs.UID, GID: x.cfg.Inputs.GID, ModTime: normalizedTime}
+	spec := layers.Spec{Path: layerDir, TarPath: tarPath(layerDir), UID: x.cfg.Inputs.UID, GID: x.cfg.Inputs.GID, ModTime: archive.NormalizedTime}
 	if oldSHA != "" || img.layer != nil {
 		d := img.diffID
 		if img.layer == nil {
 			var err error
-			if d, err = layers.DiffID(x.ctx, spec); err != nil {
+			if d, err = layers.DiffID(ctx, spec); err != nil {
 				return cacheItem{}, errors.Wrapf(err, "hashing layer %s", label)
 			}
 		}
@@ -113,7 +115,7 @@ func (x *exporter) cacheItem(store cacheStore, label, layerDir, oldSHA string, i
 			return cacheItem{diffID: d}, nil
 		}
 	}
-	res, path, err := layers.WriteBlob(x.ctx, spec, x.scratch)
+	res, path, err := layers.WriteBlob(ctx, spec, x.scratch)
 	if err != nil {
 		return cacheItem{}, errors.Wrapf(err, "writing cache layer %s", label)
 	}
@@ -123,13 +125,13 @@ func (x *exporter) cacheItem(store cacheStore, label, layerDir, oldSHA string, i
 
 // exportVolumeCache saves the cache layers to the volume cache by hard link
 // and commits its metadata (CONFORMANCE CCH-1).
-func (x *exporter) exportVolumeCache(vol *cache.Volume, bps []*buildpack.Descriptor, jobs []layerJob, made []produced) error {
+func (x *exporter) exportVolumeCache(ctx context.Context, vol *cache.Volume, bps []*buildpack.Descriptor, jobs []layerJob, made []produced) error {
 	unlock, err := vol.Lock(true)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	items, md, err := x.cacheLayers(vol, bps, jobs, made)
+	items, md, err := x.cacheLayers(ctx, vol, bps, jobs, made)
 	if err != nil {
 		return err
 	}
@@ -145,8 +147,8 @@ func (x *exporter) exportVolumeCache(vol *cache.Volume, bps []*buildpack.Descrip
 
 // exportImageCache writes a new cache image; layers the registry has are not
 // uploaded again (CONFORMANCE CCH-2).
-func (x *exporter) exportImageCache(ci *cache.Image, bps []*buildpack.Descriptor, jobs []layerJob, made []produced) error {
-	items, md, err := x.cacheLayers(ci, bps, jobs, made)
+func (x *exporter) exportImageCache(ctx context.Context, ci *cache.Image, bps []*buildpack.Descriptor, jobs []layerJob, made []produced) error {
+	items, md, err := x.cacheLayers(ctx, ci, bps, jobs, made)
 	if err != nil {
 		return err
 	}
@@ -161,7 +163,7 @@ func (x *exporter) exportImageCache(ci *cache.Image, bps []*buildpack.Descriptor
 		}
 		ls = append(ls, l)
 	}
-	return ci.Save(x.ctx, ls, md)
+	return ci.Save(ctx, ls, md)
 }
 
 // saveLaunchCache keeps the uncompressed launch layers of a daemon export

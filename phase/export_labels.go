@@ -23,17 +23,17 @@ type buildMetadata struct {
 	Buildpacks []buildBuildpack `json:"buildpacks"`
 	Extensions []buildBuildpack `json:"extensions,omitempty"`
 	Launcher   launcherInfo     `json:"launcher"`
-	BOM        []interface{}    `json:"bom,omitempty"`
+	BOM        []any            `json:"bom,omitempty"`
 }
 
 type buildProcess struct {
-	Type        string      `json:"type"`
-	Command     interface{} `json:"command"`
-	Args        []string    `json:"args"`
-	Direct      bool        `json:"direct"`
-	WorkingDir  string      `json:"working-dir,omitempty"`
-	BuildpackID string      `json:"buildpackID"`
-	ExecEnv     []string    `json:"exec-env,omitempty"`
+	Type        string   `json:"type"`
+	Command     any      `json:"command"`
+	Args        []string `json:"args"`
+	Direct      bool     `json:"direct"`
+	WorkingDir  string   `json:"working-dir,omitempty"`
+	BuildpackID string   `json:"buildpackID"`
+	ExecEnv     []string `json:"exec-env,omitempty"`
 }
 
 type buildBuildpack struct {

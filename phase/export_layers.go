@@ -8,11 +8,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/cnb-lifecycle/lifecycle/api"
+	"github.com/cnb-lifecycle/lifecycle/archive"
 	"github.com/cnb-lifecycle/lifecycle/buildpack"
 	"github.com/cnb-lifecycle/lifecycle/cache"
 	"github.com/cnb-lifecycle/lifecycle/image"
@@ -25,18 +25,33 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/pkg/errors"
+	"golang.org/x/sync/errgroup"
 )
 
-// exporter holds one export's state.
+// exporter holds one export's state, filled in by its steps.
 type exporter struct {
-	ctx      context.Context
-	cfg      ExportConfig
-	reg      image.Registry
-	store    ImageStore
-	logger   *log.Logger
-	scratch  string
-	created  time.Time
-	previous map[v1.Hash]v1.Layer
+	cfg    ExportConfig
+	reg    image.Registry
+	store  ImageStore
+	logger *log.Logger
+
+	// prepareExport
+	refs        []string // <image> names
+	analyzed    files.Analyzed
+	bps         []*buildpack.Descriptor
+	md          launch.Metadata
+	base        v1.Image // the run image
+	prevImage   v1.Image // nil for none
+	vol         *cache.Volume
+	scratch     string   // where new layer files are written
+	scratchDirs []string // every scratch directory, removed at the end
+	created     time.Time
+	previous    map[v1.Hash]v1.Layer // the previous image's layers
+	plan        []layerJob
+	lmd         files.LayersMetadata
+
+	// produceLayers
+	adds []produced // per plan entry
 	// dockerBase: the run image has a Docker manifest, so new layers use
 	// Docker media types too.
 	dockerBase bool
@@ -77,7 +92,7 @@ func (x *exporter) planLayers(bps []*buildpack.Descriptor, md launch.Metadata, a
 	var lmd files.LayersMetadata
 	var jobs []layerJob
 	owned := func(dir, tarPath string) layers.Spec {
-		return layers.Spec{Path: dir, TarPath: tarPath, UID: in.UID, GID: in.GID, ModTime: normalizedTime}
+		return layers.Spec{Path: dir, TarPath: tarPath, UID: in.UID, GID: in.GID, ModTime: archive.NormalizedTime}
 	}
 	for _, bp := range bps {
 		bpJobs, entry, err := x.buildpackLayers(bp, prev, owned)
@@ -96,7 +111,7 @@ func (x *exporter) planLayers(bps []*buildpack.Descriptor, md launch.Metadata, a
 		return nil, lmd, err
 	}
 	jobs = append(jobs, appJobs...)
-	root := layers.Spec{UID: 0, GID: 0, ModTime: normalizedTime}
+	root := layers.Spec{UID: 0, GID: 0, ModTime: archive.NormalizedTime}
 	launcherSpec := root
 	launcherSpec.Path, launcherSpec.TarPath = in.LauncherPath, "/cnb/lifecycle/launcher"
 	jobs = append(jobs, layerJob{label: "launcher", history: "Buildpacks Application Launcher", spec: launcherSpec,
@@ -222,8 +237,8 @@ func (x *exporter) buildpackLayers(bp *buildpack.Descriptor, prev files.LayersMe
 }
 
 type layerFile struct {
-	Types    buildpack.LayerTypes   `toml:"types"`
-	Metadata map[string]interface{} `toml:"metadata"`
+	Types    buildpack.LayerTypes `toml:"types"`
+	Metadata map[string]any       `toml:"metadata"`
 }
 
 func readLayerFile(path string) (layerFile, error) {
@@ -234,9 +249,9 @@ func readLayerFile(path string) (layerFile, error) {
 	return lf, nil
 }
 
-func readStore(path string) (map[string]interface{}, error) {
+func readStore(path string) (map[string]any, error) {
 	var st struct {
-		Metadata map[string]interface{} `toml:"metadata"`
+		Metadata map[string]any `toml:"metadata"`
 	}
 	if _, err := os.Stat(path); os.IsNotExist(err) {
 		return nil, nil
@@ -266,26 +281,23 @@ func (x *exporter) processLinks(md launch.Metadata) (string, error) {
 // A layer with a recorded diffID costs one hash pass before it is known to
 // be unchanged (CONFORMANCE EXP-13); a new layer is written once, in one
 // streamed pass, to a blob file.
-func (x *exporter) produce(jobs []layerJob) ([]produced, error) {
+func (x *exporter) produce(ctx context.Context, jobs []layerJob) ([]produced, error) {
 	out := make([]produced, len(jobs))
-	errs := make([]error, len(jobs))
-	sem := make(chan struct{}, runtime.NumCPU())
-	var wg sync.WaitGroup
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.NumCPU())
 	for i := range jobs {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			out[i], errs[i] = x.produceOne(i, jobs[i])
-		}(i)
+		g.Go(func() error {
+			var err error
+			out[i], err = x.produceOne(gctx, i, jobs[i])
+			return err
+		})
 	}
-	wg.Wait()
+	// The first failure cancels the other layers.
+	if err := g.Wait(); err != nil {
+		return nil, platform.Exit(platform.CodeExport, err)
+	}
 	reused := 0
 	for i, j := range jobs {
-		if errs[i] != nil {
-			return nil, platform.Exit(platform.CodeExport, errs[i])
-		}
 		if out[i].reused {
 			reused++
 			x.logger.Infof("Reusing layer '%s'", j.label)
@@ -297,12 +309,12 @@ func (x *exporter) produce(jobs []layerJob) ([]produced, error) {
 	return out, nil
 }
 
-func (x *exporter) produceOne(i int, j layerJob) (produced, error) {
+func (x *exporter) produceOne(ctx context.Context, i int, j layerJob) (produced, error) {
 	if j.reuseOnly {
 		return x.reuse(j, j.previousSHA)
 	}
 	if j.previousSHA != "" {
-		d, err := layers.DiffID(x.ctx, j.spec)
+		d, err := layers.DiffID(ctx, j.spec)
 		if err != nil {
 			return produced{}, errors.Wrapf(err, "hashing layer %s", j.label)
 		}
@@ -314,7 +326,7 @@ func (x *exporter) produceOne(i int, j layerJob) (produced, error) {
 	}
 	// The daemon only ever reads the uncompressed tar: no gzip pass for it
 	// (CONFORMANCE TGT-3).
-	daemon := x.store != nil && x.store.target() == targetDaemon
+	daemon := x.store != nil && x.store.uncompressedLayers()
 	name := fmt.Sprintf("layer-%03d.tar.gz", i)
 	if daemon {
 		name = fmt.Sprintf("layer-%03d.tar", i)
@@ -326,9 +338,9 @@ func (x *exporter) produceOne(i int, j layerJob) (produced, error) {
 	}
 	var res layers.Result
 	if daemon {
-		res, err = layers.WriteTar(x.ctx, j.spec, f)
+		res, err = layers.WriteTar(ctx, j.spec, f)
 	} else {
-		res, err = x.writeAndUpload(j.spec, f)
+		res, err = x.writeAndUpload(ctx, j.spec, f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -347,15 +359,15 @@ func (x *exporter) produceOne(i int, j layerJob) (produced, error) {
 // blob upload at the same time, so that compression and upload overlap
 // instead of following each other. The image write then finds the blob
 // present.
-func (x *exporter) writeAndUpload(spec layers.Spec, blob io.Writer) (layers.Result, error) {
+func (x *exporter) writeAndUpload(ctx context.Context, spec layers.Spec, blob io.Writer) (layers.Result, error) {
 	if x.uploadTo == nil {
-		return layers.Write(x.ctx, spec, blob)
+		return layers.Write(ctx, spec, blob)
 	}
 	pr, pw := io.Pipe()
 	digests := make(chan v1.Hash, 1)
 	uploaded := make(chan error, 1)
 	go func() {
-		err := x.reg.UploadBlob(x.ctx, *x.uploadTo, pr, func() (v1.Hash, error) {
+		err := x.reg.UploadBlob(ctx, *x.uploadTo, pr, func() (v1.Hash, error) {
 			d, ok := <-digests
 			if !ok {
 				return v1.Hash{}, errors.New("the layer was not written")
@@ -365,7 +377,7 @@ func (x *exporter) writeAndUpload(spec layers.Spec, blob io.Writer) (layers.Resu
 		pr.CloseWithError(err) // a failed upload stops the writer
 		uploaded <- err
 	}()
-	res, err := layers.Write(x.ctx, spec, io.MultiWriter(blob, &bestEffort{w: pw}))
+	res, err := layers.Write(ctx, spec, io.MultiWriter(blob, &bestEffort{w: pw}))
 	if err != nil {
 		pw.CloseWithError(err)
 		close(digests)
@@ -374,8 +386,8 @@ func (x *exporter) writeAndUpload(spec layers.Spec, blob io.Writer) (layers.Resu
 		digests <- res.Digest
 	}
 	if uerr := <-uploaded; err == nil && uerr != nil {
-		if x.ctx.Err() != nil {
-			return res, x.ctx.Err()
+		if ctx.Err() != nil {
+			return res, ctx.Err()
 		}
 		// The blob file is complete: the image write uploads it again,
 		// with retries, from there.

@@ -100,7 +100,9 @@ func Rebase(ctx context.Context, cfg RebaseConfig) (files.Report, error) {
 	// The new run image's chains are in the daemon (it was read from there);
 	// everything above them must be handed over again.
 	runDiffs, _ := diffIDs(run)
-	report, err := st.Write(ctx, img, in.Images, [][]v1.Hash{runDiffs})
+	written, err := st.Write(ctx, img, in.Images, [][]v1.Hash{runDiffs})
+	logWritten(cfg.Logger, written)
+	report := written.Report
 	if err != nil {
 		return fail(err)
 	}
@@ -143,7 +145,7 @@ func chooseRebaseRunImage(in platform.RebaseInputs, md files.LayersMetadata, mod
 }
 
 // forceable fails with the message, or with -force only warns (REB-6).
-func forceable(force bool, logger *log.Logger, format string, args ...interface{}) error {
+func forceable(force bool, logger *log.Logger, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	if force {
 		logger.Warnf("%s; rebasing anyway (-force)", msg)

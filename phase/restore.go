@@ -59,7 +59,7 @@ func Restore(ctx context.Context, cfg RestoreConfig) error {
 		previous = a.Metadata
 		st := cfg.Store
 		if st == nil {
-			st = NewRegistryStore(cfg.Registry, logger)
+			st = NewRegistryStore(cfg.Registry)
 		}
 		if err := updateRunImage(ctx, in, v, st, a); err != nil {
 			return err
@@ -141,7 +141,7 @@ func (b bpRestore) sboms(sbomDir, id string) error {
 
 // restoreSource is a cache the restorer reads layers from.
 type restoreSource interface {
-	Metadata() (files.LayersMetadata, string)
+	Metadata() (files.LayersMetadata, error)
 	Has(d v1.Hash) bool
 	Uncompressed(d v1.Hash) (io.ReadCloser, error)
 }
@@ -169,7 +169,7 @@ func openCache(ctx context.Context, in platform.RestoreInputs, reg image.Registr
 			return nil, files.LayersMetadata{}
 		}
 		ci, warn := cache.OpenImage(ctx, reg, ref)
-		if warn != "" {
+		if warn != nil {
 			logger.Warnf("%s", warn)
 		}
 		src = ci
@@ -185,7 +185,7 @@ func openCache(ctx context.Context, in platform.RestoreInputs, reg image.Registr
 		return nil, files.LayersMetadata{}
 	}
 	md, warn := src.Metadata()
-	if warn != "" {
+	if warn != nil {
 		logger.Warnf("%s", warn)
 	}
 	return src, md
@@ -214,7 +214,7 @@ func (b bpRestore) store() error {
 	if b.image.Store.Metadata == nil {
 		return nil
 	}
-	return writeTOML(filepath.Join(b.dir, "store.toml"), map[string]interface{}{"metadata": b.image.Store.Metadata})
+	return writeTOML(filepath.Join(b.dir, "store.toml"), map[string]any{"metadata": b.image.Store.Metadata})
 }
 
 // layers applies the matrix of CONFORMANCE LAY-2 / RES-4: launch layers from
@@ -347,15 +347,15 @@ func extractVerified(ctx context.Context, src restoreSource, d v1.Hash, layerDir
 
 // writeLayerMetadata writes <layer>.toml with only [metadata] (never
 // [types], LAY-2).
-func writeLayerMetadata(dir, name string, data interface{}) error {
-	doc := map[string]interface{}{}
+func writeLayerMetadata(dir, name string, data any) error {
+	doc := map[string]any{}
 	if data != nil {
 		doc["metadata"] = data
 	}
 	return writeTOML(filepath.Join(dir, name+".toml"), doc)
 }
 
-func writeTOML(path string, v interface{}) error {
+func writeTOML(path string, v any) error {
 	var buf bytes.Buffer
 	if err := toml.NewEncoder(&buf).Encode(v); err != nil {
 		return errors.Wrapf(err, "encoding %s", path)
@@ -379,7 +379,7 @@ func updateRunImage(ctx context.Context, in platform.RestoreInputs, v api.Versio
 	}
 	ref := a.RunImage.Reference
 	kind := referenceKind(ref)
-	exact := kind != targetRegistry
+	exact := kind != refRegistry
 	if !exact {
 		r, err := name.ParseReference(ref, name.WeakValidation)
 		if err != nil {
@@ -391,12 +391,13 @@ func updateRunImage(ctx context.Context, in platform.RestoreInputs, v api.Versio
 		return nil
 	}
 	switch {
-	case kind == targetDaemon && st.target() != targetDaemon:
+	case st.accepts(ref):
+	case kind == refImageID:
 		return platform.Exitf(platform.CodeRestore,
 			"reading the run image: %s in %s is a docker daemon image ID: pass -daemon (CNB_USE_DAEMON) to read it", ref, in.AnalyzedPath)
-	case kind == targetLayout && st.target() != targetLayout:
+	case kind == refLayout:
 		// A layout identifier names its own path: no -layout-dir needed.
-		ls, err := NewLayoutStore("", nil, layoutIdentifierPath(ref))
+		ls, err := NewLayoutStore("", layoutIdentifierPath(ref))
 		if err != nil {
 			return platform.Exit(platform.CodeRestore, errors.Wrap(err, "reading the run image"))
 		}

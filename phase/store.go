@@ -5,8 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cnb-lifecycle/lifecycle/image"
 	"github.com/cnb-lifecycle/lifecycle/image/layout"
-	"github.com/cnb-lifecycle/lifecycle/platform/files"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
@@ -21,39 +22,64 @@ type ImageStore interface {
 	// "<path>@sha256:<hex>" in a layout (ANA-6). A missing image wraps
 	// image.ErrNotFound.
 	Read(ctx context.Context, ref string) (v1.Image, string, error)
-	// Write saves img under every name and reports what it wrote; a failing
-	// name is logged and fails the write after the others were tried
-	// (EXP-14). present lists the diffIDs of images the store is known to
-	// hold (the run image, the previous image), whose layers the daemon
-	// need not be handed again.
-	Write(ctx context.Context, img v1.Image, names []string, present [][]v1.Hash) (files.Report, error)
+	// Write saves img under every name and says what it did (Written,
+	// which the phase prints); a failing name fails the write after the
+	// others were tried (EXP-14). present lists the diffIDs of images the
+	// store is known to hold (the run image, the previous image), whose
+	// layers the daemon need not be handed again. It prints nothing.
+	Write(ctx context.Context, img v1.Image, names []string, present [][]v1.Hash) (Written, error)
 	// SameRegistry tells whether the names a and b are on one registry,
 	// for the choice among run image mirrors (FIL-12).
 	SameRegistry(a, b string) bool
-	// target says which kind of store this is.
-	target() target
+
+	// What a store can do, asked by the phases instead of which backend
+	// it is (each implementation says what holds for it):
+
+	// checkAccess checks, before anything is built, that the images a
+	// phase will read and write can be reached (ANA-5): a registry store
+	// checks every registry name, the daemon only the cache image (its
+	// images are local), a layout store nothing (it reaches no registry).
+	checkAccess(ctx context.Context, reg image.Registry, refs analyzeRefs, run name.Reference) error
+	// available says whether a run image candidate can be read, for the
+	// choice among mirrors (FIL-12); stores without a registry count every
+	// candidate as readable.
+	available(ctx context.Context, ref name.Reference) bool
+	// uploadRepository is the repository the image named first is pushed
+	// to, whose blobs need no upload, or nil for a store that pushes
+	// nothing.
+	uploadRepository(first name.Reference) *name.Repository
+	// uncompressedLayers says whether Write only ever reads layers
+	// uncompressed (the daemon: no gzip pass, and layers a launch cache
+	// can hand over again, TGT-3).
+	uncompressedLayers() bool
+	// namesSpanRegistries says whether the names of one image may be on
+	// different registries (daemon tags are local names; EXP-2, ANA-2).
+	namesSpanRegistries() bool
+	// accepts says whether Read takes name, a run or previous image name
+	// from analyzed.toml, as it is (RES-8).
+	accepts(name string) bool
 }
 
-type target int
+// refKind is what an image name in analyzed.toml is, by its form alone.
+type refKind int
 
 const (
-	targetRegistry target = iota
-	targetDaemon
-	targetLayout
+	refRegistry refKind = iota // an image reference
+	refImageID                 // a docker image ID
+	refLayout                  // a layout identifier "<path>@sha256:<hex>"
 )
 
-// referenceKind tells which store an image name in analyzed.toml belongs
-// to by its form alone: a docker image ID ("sha256:<64 hex>") is the
-// daemon's, an absolute path (a layout identifier "<path>@sha256:<hex>")
-// a layout's, anything else a registry's (CONFORMANCE RES-8).
-func referenceKind(ref string) target {
+// referenceKind tells an image name in analyzed.toml by its form: a docker
+// image ID ("sha256:<64 hex>"), an absolute path (a layout identifier), or
+// anything else, a registry reference (CONFORMANCE RES-8).
+func referenceKind(ref string) refKind {
 	switch {
 	case isImageID(ref):
-		return targetDaemon
+		return refImageID
 	case filepath.IsAbs(ref):
-		return targetLayout
+		return refLayout
 	}
-	return targetRegistry
+	return refRegistry
 }
 
 // isImageID reports whether ref is a docker image ID, "sha256:" and 64
@@ -74,7 +100,7 @@ func isImageID(ref string) bool {
 // IsRegistryReference reports whether ref, a run or previous image name
 // from analyzed.toml, is a registry's (neither an image ID nor a layout
 // identifier).
-func IsRegistryReference(ref string) bool { return referenceKind(ref) == targetRegistry }
+func IsRegistryReference(ref string) bool { return referenceKind(ref) == refRegistry }
 
 // layoutIdentifierPath is the layout path of identifier id ("" when it is
 // not one).

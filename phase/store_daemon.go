@@ -2,11 +2,10 @@ package phase
 
 import (
 	"context"
-	"strings"
 
+	"github.com/cnb-lifecycle/lifecycle/image"
 	"github.com/cnb-lifecycle/lifecycle/image/docker"
-	"github.com/cnb-lifecycle/lifecycle/log"
-	"github.com/cnb-lifecycle/lifecycle/platform/files"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/pkg/errors"
 )
@@ -16,17 +15,34 @@ import (
 // archive of uncompressed layers.
 type daemonStore struct {
 	client *docker.Client
-	logger *log.Logger
 }
 
 var _ ImageStore = daemonStore{}
 
 // NewDaemonStore keeps images in the daemon client talks to.
-func NewDaemonStore(client *docker.Client, logger *log.Logger) ImageStore {
-	return daemonStore{client: client, logger: logger}
+func NewDaemonStore(client *docker.Client) ImageStore {
+	return daemonStore{client: client}
 }
 
-func (daemonStore) target() target { return targetDaemon }
+// checkAccess checks the cache image only: the daemon's images are local
+// (ANA-5).
+func (daemonStore) checkAccess(ctx context.Context, reg image.Registry, refs analyzeRefs, _ name.Reference) error {
+	return checkAccess(ctx, reg, analyzeRefs{cache: refs.cache}, nil)
+}
+
+// available: every run image candidate counts as readable (FIL-12).
+func (daemonStore) available(context.Context, name.Reference) bool { return true }
+
+func (daemonStore) uploadRepository(name.Reference) *name.Repository { return nil }
+
+// uncompressedLayers: the daemon only reads uncompressed tars (TGT-3).
+func (daemonStore) uncompressedLayers() bool { return true }
+
+// namesSpanRegistries: daemon tags are local names.
+func (daemonStore) namesSpanRegistries() bool { return true }
+
+// accepts takes image references and image IDs (RES-8).
+func (daemonStore) accepts(ref string) bool { return referenceKind(ref) != refLayout }
 
 // Read returns the image and its image ID.
 func (s daemonStore) Read(ctx context.Context, ref string) (v1.Image, string, error) {
@@ -36,39 +52,30 @@ func (s daemonStore) Read(ctx context.Context, ref string) (v1.Image, string, er
 // Write loads img once under the first name and tags it with the others;
 // layers whose chains the daemon holds (present) are not handed over again.
 // The report carries the image ID (EXP-15).
-func (s daemonStore) Write(ctx context.Context, img v1.Image, names []string, present [][]v1.Hash) (files.Report, error) {
-	var report files.Report
+func (s daemonStore) Write(ctx context.Context, img v1.Image, names []string, present [][]v1.Hash) (Written, error) {
+	var w Written
 	if len(names) == 0 {
-		return report, errors.New("no image name")
+		return w, errors.New("no image name")
 	}
 	id, err := s.client.Write(ctx, img, names[0], present...)
 	if err != nil {
-		s.logger.Errorf("saving %s: %s", names[0], err)
-		return report, errors.Errorf("saving image %s", names[0])
+		w.failed(names[0], err)
+		return w, w.err()
 	}
-	short := strings.TrimPrefix(id, "sha256:")
-	if len(short) > 12 {
-		short = short[:12]
-	}
-	s.logger.Infof("*** Images (%s):", short)
-	s.logger.Infof("      %s", names[0])
-	report.Image.Tags = append(report.Image.Tags, names[0])
-	var failed []string
+	w.Short = short12(id)
+	w.saved(names[0], "")
 	for _, n := range names[1:] {
 		if err := s.client.Tag(ctx, id, n); err != nil {
-			s.logger.Errorf("saving %s: %s", n, err)
-			failed = append(failed, n)
+			w.failed(n, err)
 			continue
 		}
-		s.logger.Infof("      %s", n)
-		report.Image.Tags = append(report.Image.Tags, n)
+		w.saved(n, "")
 	}
-	if len(failed) > 0 {
-		return report, errors.Errorf("saving image %s", strings.Join(failed, ", "))
+	if err := w.err(); err != nil {
+		return w, err
 	}
-	report.Image.ImageID = id
-	s.logger.Infof("*** Image ID: %s", id)
-	return report, nil
+	w.Report.Image.ImageID = id
+	return w, nil
 }
 
 // SameRegistry compares the registries of two names; the daemon is asked

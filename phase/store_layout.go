@@ -3,11 +3,9 @@ package phase
 import (
 	"context"
 	"path/filepath"
-	"strings"
 
+	"github.com/cnb-lifecycle/lifecycle/image"
 	"github.com/cnb-lifecycle/lifecycle/image/layout"
-	"github.com/cnb-lifecycle/lifecycle/log"
-	"github.com/cnb-lifecycle/lifecycle/platform/files"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/pkg/errors"
@@ -17,8 +15,7 @@ import (
 // one per name (CONFORMANCE TGT-5, TGT-6, TGT-7). Names are mapped to paths,
 // never the other way round: a path is not an image reference.
 type layoutStore struct {
-	dir    string
-	logger *log.Logger
+	dir string
 	// blobs are the blob files of layouts opened when the store was made,
 	// by layout path.
 	blobs map[string]*layout.Blobs
@@ -31,8 +28,8 @@ var _ ImageStore = layoutStore{}
 // a phase that starts as root makes the store before it drops to the build
 // user, who may not be allowed to read them. Paths that hold no layout are
 // ignored.
-func NewLayoutStore(dir string, logger *log.Logger, preopen ...string) (ImageStore, error) {
-	s := layoutStore{dir: dir, logger: logger, blobs: map[string]*layout.Blobs{}}
+func NewLayoutStore(dir string, preopen ...string) (ImageStore, error) {
+	s := layoutStore{dir: dir, blobs: map[string]*layout.Blobs{}}
 	for _, p := range preopen {
 		p = filepath.Clean(p)
 		if _, done := s.blobs[p]; done {
@@ -54,7 +51,21 @@ func LayoutPath(dir, ref string) (string, error) {
 	return p, err
 }
 
-func (layoutStore) target() target { return targetLayout }
+// checkAccess checks nothing: a layout store reaches no registry (TGT-5).
+func (layoutStore) checkAccess(context.Context, image.Registry, analyzeRefs, name.Reference) error {
+	return nil
+}
+
+// available: every run image candidate counts as readable (FIL-12).
+func (layoutStore) available(context.Context, name.Reference) bool { return true }
+
+func (layoutStore) uploadRepository(name.Reference) *name.Repository { return nil }
+func (layoutStore) uncompressedLayers() bool                         { return false }
+func (layoutStore) namesSpanRegistries() bool                        { return false }
+
+// accepts takes image references (mapped below the layout directory) and
+// layout identifiers (RES-8).
+func (layoutStore) accepts(ref string) bool { return referenceKind(ref) != refImageID }
 
 // path is where the image ref names lives: an absolute path (an identifier
 // "<path>@sha256:<hex>", or a path) is taken as it is, anything else is an
@@ -85,13 +96,12 @@ func (s layoutStore) Read(_ context.Context, ref string) (v1.Image, string, erro
 
 // Write writes img as the only image of the layout of every name; the
 // report carries the manifest digest and size.
-func (s layoutStore) Write(ctx context.Context, img v1.Image, names []string, _ [][]v1.Hash) (files.Report, error) {
-	var report files.Report
+func (s layoutStore) Write(ctx context.Context, img v1.Image, names []string, _ [][]v1.Hash) (Written, error) {
+	var w Written
 	manifest, err := img.RawManifest()
 	if err != nil {
-		return report, errors.Wrap(err, "encoding the manifest")
+		return w, errors.Wrap(err, "encoding the manifest")
 	}
-	var failed []string
 	var digest v1.Hash
 	for _, n := range names {
 		r, err := name.ParseReference(n, name.WeakValidation)
@@ -101,20 +111,18 @@ func (s layoutStore) Write(ctx context.Context, img v1.Image, names []string, _ 
 			digest, err = layout.Write(ctx, p, img, refName(r))
 		}
 		if err != nil {
-			s.logger.Errorf("saving %s: %s", n, err)
-			failed = append(failed, n)
+			w.failed(n, err)
 			continue
 		}
-		s.logger.Infof("*** Image (%s) in OCI layout: %s", digest.Hex[:12], p)
-		report.Image.Tags = append(report.Image.Tags, r.Name())
+		w.Short = digest.Hex[:12]
+		w.saved(r.Name(), p)
 	}
-	if len(failed) > 0 {
-		return report, errors.Errorf("saving image %s", strings.Join(failed, ", "))
+	if err := w.err(); err != nil {
+		return w, err
 	}
-	report.Image.Digest = digest.String()
-	report.Image.ManifestSize = int64(len(manifest))
-	s.logger.Infof("*** Digest: %s", digest)
-	return report, nil
+	w.Report.Image.Digest = digest.String()
+	w.Report.Image.ManifestSize = int64(len(manifest))
+	return w, nil
 }
 
 // SameRegistry compares the registries of two names (no registry is asked:

@@ -2,11 +2,8 @@ package phase
 
 import (
 	"context"
-	"strings"
 
 	"github.com/cnb-lifecycle/lifecycle/image"
-	"github.com/cnb-lifecycle/lifecycle/log"
-	"github.com/cnb-lifecycle/lifecycle/platform/files"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -15,8 +12,7 @@ import (
 
 // registryStore reads and writes images in registries (CONFORMANCE TGT-1).
 type registryStore struct {
-	reg    image.Registry
-	logger *log.Logger
+	reg image.Registry
 }
 
 var _ ImageStore = registryStore{}
@@ -39,20 +35,20 @@ func (s registryStore) Read(ctx context.Context, ref string) (v1.Image, string, 
 }
 
 // Write pushes img to the first name and tags the others with the same
-// manifest; a failing name is reported by name and fails the write without
-// a report (CONFORMANCE EXP-14, EXP-15, REB-8).
-func (s registryStore) Write(ctx context.Context, img v1.Image, names []string, _ [][]v1.Hash) (files.Report, error) {
-	var report files.Report
+// manifest; a failing name fails the write without a report, and when the
+// push itself fails the tags are not tried (CONFORMANCE EXP-14, EXP-15,
+// REB-8).
+func (s registryStore) Write(ctx context.Context, img v1.Image, names []string, _ [][]v1.Hash) (Written, error) {
+	var w Written
 	digest, err := img.Digest()
 	if err != nil {
-		return report, errors.Wrap(err, "computing the image digest")
+		return w, errors.Wrap(err, "computing the image digest")
 	}
 	manifest, err := img.RawManifest()
 	if err != nil {
-		return report, errors.Wrap(err, "encoding the manifest")
+		return w, errors.Wrap(err, "encoding the manifest")
 	}
-	var failed []string
-	var cause error
+	w.Short = digest.Hex[:12]
 	for i, n := range names {
 		ref, err := s.reg.Parse(n)
 		if err == nil {
@@ -63,32 +59,20 @@ func (s registryStore) Write(ctx context.Context, img v1.Image, names []string, 
 			}
 		}
 		if err != nil {
-			if len(names) > 1 {
-				s.logger.Errorf("saving %s: %s", n, err)
-			} else {
-				cause = err
-			}
-			failed = append(failed, n)
+			w.failed(n, err)
 			if i == 0 {
 				break
 			}
 			continue
 		}
-		s.logger.Infof("*** Images (%s):", digest.Hex[:12])
-		s.logger.Infof("      %s", ref.Name())
-		report.Image.Tags = append(report.Image.Tags, ref.Name())
+		w.saved(ref.Name(), "")
 	}
-	if cause != nil {
-		// One name: its error is the phase's one line.
-		return report, errors.Errorf("saving image %s: %s", failed[0], image.OneLine(cause))
+	if err := w.err(); err != nil {
+		return w, err
 	}
-	if len(failed) > 0 {
-		return report, errors.Errorf("saving image %s", strings.Join(failed, ", "))
-	}
-	report.Image.Digest = digest.String()
-	report.Image.ManifestSize = int64(len(manifest))
-	s.logger.Infof("*** Digest: %s", digest)
-	return report, nil
+	w.Report.Image.Digest = digest.String()
+	w.Report.Image.ManifestSize = int64(len(manifest))
+	return w, nil
 }
 
 // SameRegistry compares the registries of two references.
@@ -112,8 +96,30 @@ func tagOf(ref name.Reference) string {
 }
 
 // NewRegistryStore reads and writes images in registries through reg.
-func NewRegistryStore(reg image.Registry, logger *log.Logger) ImageStore {
-	return registryStore{reg: reg, logger: logger}
+func NewRegistryStore(reg image.Registry) ImageStore {
+	return registryStore{reg: reg}
 }
 
-func (registryStore) target() target { return targetRegistry }
+// checkAccess checks every name (ANA-5).
+func (registryStore) checkAccess(ctx context.Context, reg image.Registry, refs analyzeRefs, run name.Reference) error {
+	return checkAccess(ctx, reg, refs, run)
+}
+
+// available asks the registry for the manifest (FIL-12).
+func (s registryStore) available(ctx context.Context, ref name.Reference) bool {
+	_, err := s.reg.Head(ctx, ref)
+	return err == nil
+}
+
+// uploadRepository is first's repository: layers are pushed there, and
+// blobs it has (or can mount) are not uploaded again.
+func (registryStore) uploadRepository(first name.Reference) *name.Repository {
+	repo := first.Context()
+	return &repo
+}
+
+func (registryStore) uncompressedLayers() bool  { return false }
+func (registryStore) namesSpanRegistries() bool { return false }
+
+// accepts takes image references only (RES-8).
+func (registryStore) accepts(ref string) bool { return referenceKind(ref) == refRegistry }

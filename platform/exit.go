@@ -55,7 +55,7 @@ func Exit(code int, err error) error {
 }
 
 // Exitf makes a new error with exit code code.
-func Exitf(code int, format string, args ...interface{}) error {
+func Exitf(code int, format string, args ...any) error {
 	return &ExitError{Code: code, Err: errors.Errorf(format, args...)}
 }
 

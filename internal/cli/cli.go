@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/cnb-lifecycle/lifecycle/api"
+	"github.com/cnb-lifecycle/lifecycle/image"
 	"github.com/cnb-lifecycle/lifecycle/internal/buildinfo"
 	"github.com/cnb-lifecycle/lifecycle/log"
 	"github.com/cnb-lifecycle/lifecycle/platform"
@@ -130,7 +131,7 @@ func execute(ctx context.Context, c command, args []string, env platform.LookupE
 			return c.fallback
 		}
 		code := platform.CodeOf(err, c.fallback)
-		logger.Errorf("failed to %s: %s", c.verb, err)
+		logger.Errorf("failed to %s: %s", c.verb, image.OneLine(err)) // the cause, wrapped, on one line
 		return code
 	}
 	return 0

@@ -41,12 +41,12 @@ func imageStore(ctx context.Context, s *Session, t target, reg image.Registry) (
 				preopen = append(preopen, p)
 			}
 		}
-		st, err := phase.NewLayoutStore(t.layoutDir, s.Logger, preopen...)
+		st, err := phase.NewLayoutStore(t.layoutDir, preopen...)
 		return st, platform.Exit(platform.CodeGeneric, err)
 	case t.daemon:
 		return daemonStore(ctx, s)
 	}
-	return phase.NewRegistryStore(reg, s.Logger), nil
+	return phase.NewRegistryStore(reg), nil
 }
 
 // daemonStore connects to the docker daemon named by DOCKER_HOST (default
@@ -60,7 +60,7 @@ func daemonStore(ctx context.Context, s *Session) (phase.ImageStore, error) {
 	if err := client.Predial(ctx, 4); err != nil {
 		return nil, platform.Exit(platform.CodeGeneric, errors.Wrap(err, "connecting to the docker daemon"))
 	}
-	return phase.NewDaemonStore(client, s.Logger), nil
+	return phase.NewDaemonStore(client), nil
 }
 
 // layoutDir is the -layout-dir the exporter writes to, handed to the build

@@ -141,7 +141,7 @@ func (b Binary) goPURL() string {
 	return "pkg:golang/stdlib@" + strings.TrimPrefix(b.GoVersion, "go")
 }
 
-func marshal(v interface{}) ([]byte, error) {
+func marshal(v any) ([]byte, error) {
 	out, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return nil, err
