@@ -43,15 +43,12 @@ func TestAUTH1_UnusedCredentials(t *testing.T) {
 	t.Parallel()
 	run := anaSharedRunImage(t)
 	host := sharedRegistry(t).Host()
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			auth := fmt.Sprintf(`{%q: "Basic %s"}`, host, anaBasic("user", "pass"))
-			m := f.analyzeOK(api, []string{"CNB_REGISTRY_AUTH=" + auth}, "-run-image", run, f.repo("app"))
-			anaWant(t, m, f.digestRef(run), "run-image", "reference")
-		})
-	}
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		auth := fmt.Sprintf(`{%q: "Basic %s"}`, host, anaBasic("user", "pass"))
+		m := f.analyzeOK(api, []string{"CNB_REGISTRY_AUTH=" + auth}, "-run-image", run, f.repo("app"))
+		anaWant(t, m, f.digestRef(run), "run-image", "reference")
+	})
 }
 
 // TestAUTH1_AUTH2_AUTH3_Credentials runs the analyzer against a registry
@@ -105,13 +102,13 @@ func TestAUTH1_AUTH2_AUTH3_Credentials(t *testing.T) {
 					env = append(env, "DOCKER_CONFIG="+dir)
 				}
 				args := []string{"-layers", f.w.Layers, "-run-image", run, app}
-				if anaAtLeast(api, "0.13") {
+				if apiAtLeast(api, "0.13") {
 					args = append([]string{"-insecure-registry", proxy}, args...)
 				}
 				res := f.analyze(api, env, args...)
 				wantCode(t, "analyzer(credentials: "+tc.name+")", res, tc.want)
 				if tc.want == 0 {
-					m := anaRead(t, f.analyzedPath())
+					m := readTOMLMap(t, f.analyzedPath())
 					anaWant(t, m, appRef, "image", "reference")
 				}
 			})
@@ -146,25 +143,22 @@ func TestAUTH4_RootOnlyDockerConfig(t *testing.T) {
 	testutil.Push(t, testutil.BusyboxImage(t), shared.Ref(registryRepo(t, "run"))+":latest")
 	run := proxy + "/" + registryRepo(t, "run")
 	runRef := run + "@" + testutil.Digest(t, shared.Ref(registryRepo(t, "run"))+":latest").String()
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			docker := filepath.Join(anaRootDir(t, 0o700), "docker")
-			anaWriteFile(t, filepath.Join(docker, "config.json"),
-				fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, proxy, anaBasic(anaUserName, anaPassword)), 0o600)
-			if err := os.Chmod(docker, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			args := []string{"-uid", strconv.Itoa(buildUID), "-gid", strconv.Itoa(buildGID), "-layers", f.w.Layers, "-run-image", run, proxy + "/" + registryRepo(t, "app")}
-			if anaAtLeast(api, "0.13") {
-				args = append([]string{"-insecure-registry", proxy}, args...)
-			}
-			res := f.runAnalyzer(api, true, []string{"DOCKER_CONFIG=" + docker}, args...)
-			wantCode(t, "analyzer(root-only docker config)", res, 0)
-			anaWant(t, anaRead(t, f.analyzedPath()), runRef, "run-image", "reference")
-		})
-	}
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		docker := filepath.Join(anaRootDir(t, 0o700), "docker")
+		anaWriteFile(t, filepath.Join(docker, "config.json"),
+			fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, proxy, anaBasic(anaUserName, anaPassword)), 0o600)
+		if err := os.Chmod(docker, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"-uid", strconv.Itoa(buildUID), "-gid", strconv.Itoa(buildGID), "-layers", f.w.Layers, "-run-image", run, proxy + "/" + registryRepo(t, "app")}
+		if apiAtLeast(api, "0.13") {
+			args = append([]string{"-insecure-registry", proxy}, args...)
+		}
+		res := f.runAnalyzer(api, true, []string{"DOCKER_CONFIG=" + docker}, args...)
+		wantCode(t, "analyzer(root-only docker config)", res, 0)
+		anaWant(t, readTOMLMap(t, f.analyzedPath()), runRef, "run-image", "reference")
+	})
 }
 
 // TestPRIV2_ChownsLayersAndDropsPrivileges: run as root with -uid/-gid
@@ -220,7 +214,7 @@ func TestPRIV2_ChownsLayersAndDropsPrivileges(t *testing.T) {
 				if uid, gid := anaOwner(t, outside); uid != 0 || gid != 0 {
 					t.Errorf("owner of link target %s = %d:%d, want 0:0 (link followed)", outside, uid, gid)
 				}
-				anaWant(t, anaRead(t, filepath.Join(layers, "analyzed.toml")), f.digestRef(run), "run-image", "reference")
+				anaWant(t, readTOMLMap(t, filepath.Join(layers, "analyzed.toml")), f.digestRef(run), "run-image", "reference")
 			})
 		}
 	}
@@ -299,16 +293,13 @@ func TestPRIV2_AlreadyBuildUser(t *testing.T) {
 	t.Parallel()
 	run := anaSharedRunImage(t)
 	uid, gid := anaUser()
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			res := f.analyze(api, []string{"CNB_USER_ID=", "CNB_GROUP_ID="},
-				"-uid", strconv.Itoa(uid), "-gid", strconv.Itoa(gid), "-layers", f.w.Layers, "-run-image", run, f.repo("app"))
-			wantCode(t, "analyzer(as the build user)", res, 0)
-			if u, g := anaOwner(t, f.analyzedPath()); u != uid || g != gid {
-				t.Errorf("owner of analyzed.toml = %d:%d, want %d:%d", u, g, uid, gid)
-			}
-		})
-	}
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		res := f.analyze(api, []string{"CNB_USER_ID=", "CNB_GROUP_ID="},
+			"-uid", strconv.Itoa(uid), "-gid", strconv.Itoa(gid), "-layers", f.w.Layers, "-run-image", run, f.repo("app"))
+		wantCode(t, "analyzer(as the build user)", res, 0)
+		if u, g := anaOwner(t, f.analyzedPath()); u != uid || g != gid {
+			t.Errorf("owner of analyzed.toml = %d:%d, want %d:%d", u, g, uid, gid)
+		}
+	})
 }

@@ -28,19 +28,6 @@ import (
 // target data, the first with -insecure-registry, and the newest.
 var anaAPIs = []string{"0.7", "0.9", "0.12", "0.13", "0.15"}
 
-// anaAtLeast reports whether Platform API api is min or later.
-func anaAtLeast(api, min string) bool {
-	parse := func(s string) (int, int) {
-		maj, mnr, _ := strings.Cut(s, ".")
-		a, _ := strconv.Atoi(maj)
-		b, _ := strconv.Atoi(mnr)
-		return a, b
-	}
-	a1, b1 := parse(api)
-	a2, b2 := parse(min)
-	return a1 > a2 || a1 == a2 && b1 >= b2
-}
-
 // anaUser is the uid and gid the analyzer runs as: the build user when the
 // tests run as root, else the test's own user.
 func anaUser() (uid, gid int) {
@@ -114,7 +101,7 @@ func (f *anaFixture) analyzeOK(api string, env []string, args ...string) map[str
 	f.t.Helper()
 	res := f.analyze(api, env, append([]string{"-layers", f.w.Layers}, args...)...)
 	wantCode(f.t, "analyzer "+strings.Join(args, " "), res, 0)
-	return anaRead(f.t, f.analyzedPath())
+	return readTOMLMap(f.t, f.analyzedPath())
 }
 
 // digestRef is repo@<digest of repo:latest>, the way analyzed.toml names
@@ -122,27 +109,6 @@ func (f *anaFixture) analyzeOK(api string, env []string, args ...string) map[str
 func (f *anaFixture) digestRef(repo string) string {
 	f.t.Helper()
 	return repo + "@" + testutil.Digest(f.t, repo+":latest").String()
-}
-
-// anaRead decodes a TOML file into a generic map.
-func anaRead(t *testing.T, path string) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if _, err := toml.DecodeFile(path, &m); err != nil {
-		data, _ := os.ReadFile(path)
-		t.Fatalf("decoding %s: %v\n%s", path, err, data)
-	}
-	return m
-}
-
-// anaDecode decodes TOML text into a generic map.
-func anaDecode(t *testing.T, text string) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if _, err := toml.Decode(text, &m); err != nil {
-		t.Fatalf("decoding the expected TOML: %v\n%s", err, text)
-	}
-	return m
 }
 
 // anaGet follows keys through nested tables.
@@ -330,7 +296,7 @@ func anaStackTOML(image string, mirrors ...string) string {
 // returns the flag that points the analyzer at it.
 func (f *anaFixture) runSourceArgs(api, image string, mirrors ...string) []string {
 	f.t.Helper()
-	if anaAtLeast(api, "0.12") {
+	if apiAtLeast(api, "0.12") {
 		p := filepath.Join(f.w.Platform, "run.toml")
 		anaWriteFile(f.t, p, anaRunTOML(image, mirrors...), 0o644)
 		return []string{"-run", p}

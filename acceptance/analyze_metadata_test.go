@@ -143,10 +143,10 @@ func TestANA6_FIL1_AnalyzedContents(t *testing.T) {
 
 			res := f.analyze(api, nil, "-layers", f.w.Layers, "-run-image", run, prev)
 			wantCode(t, "analyzer", res, 0)
-			got := anaRead(t, f.analyzedPath())
+			got := readTOMLMap(t, f.analyzedPath())
 
 			runImage := fmt.Sprintf("reference = %q\n", f.digestRef(run))
-			if anaAtLeast(api, "0.12") {
+			if apiAtLeast(api, "0.12") {
 				runImage += fmt.Sprintf("image = %q\n", run) + `
 [run-image.target]
 id = "io.buildpacks.stacks.jammy"
@@ -158,8 +158,8 @@ name = "ubuntu"
 version = "22.04"
 `
 			}
-			want := anaDecode(t, fmt.Sprintf("[image]\nreference = %q\n\n[run-image]\n%s", f.digestRef(prev), runImage))
-			want["metadata"] = anaDecode(t, anaLabelTOML(sbomSHA.String()))
+			want := decodeTOMLMap(t, fmt.Sprintf("[image]\nreference = %q\n\n[run-image]\n%s", f.digestRef(prev), runImage))
+			want["metadata"] = decodeTOMLMap(t, anaLabelTOML(sbomSHA.String()))
 			if g, w := anaNormalizeAnalyzed(got), anaNormalizeAnalyzed(want); !reflect.DeepEqual(g, w) {
 				t.Errorf("analyzed.toml =\n%s\nwant (up to empty tables and integer types)\n%s", anaDump(got), anaDump(want))
 				for _, k := range []string{"image", "metadata", "run-image"} {
@@ -177,67 +177,58 @@ version = "22.04"
 // none), and image is the run image name exactly as given.
 func TestANA6_TargetFromRunImage(t *testing.T) {
 	t.Parallel()
-	for _, api := range []string{"0.12", "0.13", "0.15"} {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			run := f.runImage("run", testutil.WithPlatform("linux", "amd64", ""),
-				testutil.WithBaseID("io.example.base"), testutil.WithDistro("alpine", "3.19"))
-			m := f.analyzeOK(api, nil, "-run-image", run, f.repo("app"))
-			anaWant(t, m, run, "run-image", "image")
-			anaWant(t, m, "io.example.base", "run-image", "target", "id")
-			anaWant(t, m, "linux", "run-image", "target", "os")
-			anaWant(t, m, "amd64", "run-image", "target", "arch")
-			if v, ok := anaGet(m, "run-image", "target", "arch-variant"); ok && v != "" {
-				t.Errorf("run-image.target.arch-variant = %#v, want none", v)
-			}
-			anaWant(t, m, "alpine", "run-image", "target", "distro", "name")
-			anaWant(t, m, "3.19", "run-image", "target", "distro", "version")
+	forEachAPI(t, []string{"0.12", "0.13", "0.15"}, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		run := f.runImage("run", testutil.WithPlatform("linux", "amd64", ""),
+			testutil.WithBaseID("io.example.base"), testutil.WithDistro("alpine", "3.19"))
+		m := f.analyzeOK(api, nil, "-run-image", run, f.repo("app"))
+		anaWant(t, m, run, "run-image", "image")
+		anaWant(t, m, "io.example.base", "run-image", "target", "id")
+		anaWant(t, m, "linux", "run-image", "target", "os")
+		anaWant(t, m, "amd64", "run-image", "target", "arch")
+		if v, ok := anaGet(m, "run-image", "target", "arch-variant"); ok && v != "" {
+			t.Errorf("run-image.target.arch-variant = %#v, want none", v)
+		}
+		anaWant(t, m, "alpine", "run-image", "target", "distro", "name")
+		anaWant(t, m, "3.19", "run-image", "target", "distro", "version")
 
-			// The name as given: with a tag, and unchanged.
-			tagged := run + ":latest"
-			m = f.analyzeOK(api, nil, "-run-image", tagged, f.repo("app"))
-			anaWant(t, m, tagged, "run-image", "image")
-			anaWant(t, m, f.digestRef(run), "run-image", "reference")
-		})
-	}
+		// The name as given: with a tag, and unchanged.
+		tagged := run + ":latest"
+		m = f.analyzeOK(api, nil, "-run-image", tagged, f.repo("app"))
+		anaWant(t, m, tagged, "run-image", "image")
+		anaWant(t, m, f.digestRef(run), "run-image", "reference")
+	})
 }
 
 // TestANA6_PreviousImageWithoutLabel: a previous image without the
 // lifecycle label is still the previous image, with no metadata.
 func TestANA6_PreviousImageWithoutLabel(t *testing.T) {
 	t.Parallel()
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			run := f.runImage("run")
-			prev := f.push("app", testutil.BusyboxImage(t))
-			m := f.analyzeOK(api, nil, "-run-image", run, prev)
-			anaWant(t, m, f.digestRef(prev), "image", "reference")
-			if md, ok := anaGet(m, "metadata"); ok && len(anaNormalize(md).(map[string]any)) != 0 {
-				t.Errorf("analyzed.toml [metadata] = %#v, want none or empty", md)
-			}
-		})
-	}
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		run := f.runImage("run")
+		prev := f.push("app", testutil.BusyboxImage(t))
+		m := f.analyzeOK(api, nil, "-run-image", run, prev)
+		anaWant(t, m, f.digestRef(prev), "image", "reference")
+		if md, ok := anaGet(m, "metadata"); ok && len(anaNormalize(md).(map[string]any)) != 0 {
+			t.Errorf("analyzed.toml [metadata] = %#v, want none or empty", md)
+		}
+	})
 }
 
 // TestANA6_NoTargetBeforeP012: before Platform API 0.12 [run-image] has
 // only the reference, whatever the run image says.
 func TestANA6_NoTargetBeforeP012(t *testing.T) {
 	t.Parallel()
-	for _, api := range []string{"0.7", "0.9", "0.11"} {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			run := f.runImage("run", testutil.WithPlatform("linux", "arm", "v7"))
-			m := f.analyzeOK(api, nil, "-run-image", run, f.repo("app"))
-			want := map[string]any{"reference": f.digestRef(run)}
-			if got, _ := anaGet(anaNormalizeAnalyzed(m), "run-image"); !reflect.DeepEqual(got, want) {
-				t.Errorf("analyzed.toml [run-image] = %#v, want %#v", got, want)
-			}
-		})
-	}
+	forEachAPI(t, []string{"0.7", "0.9", "0.11"}, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		run := f.runImage("run", testutil.WithPlatform("linux", "arm", "v7"))
+		m := f.analyzeOK(api, nil, "-run-image", run, f.repo("app"))
+		want := map[string]any{"reference": f.digestRef(run)}
+		if got, _ := anaGet(anaNormalizeAnalyzed(m), "run-image"); !reflect.DeepEqual(got, want) {
+			t.Errorf("analyzed.toml [run-image] = %#v, want %#v", got, want)
+		}
+	})
 }
 
 // TestANA7_RunImageWithoutOS_Exit32: from Platform API 0.12 a run image
@@ -257,20 +248,17 @@ func TestANA7_RunImageWithoutOS_Exit32(t *testing.T) {
 	}
 	run := sharedRegistry(t).Ref(registryRepo(t, "run-without-os"))
 	testutil.Push(t, noOS, run+":latest")
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			res := f.analyze(api, nil, "-layers", f.w.Layers, "-run-image", run, f.repo("app"))
-			if !anaAtLeast(api, "0.12") {
-				wantCode(t, "analyzer(run image without os)", res, 0)
-				anaWant(t, anaRead(t, f.analyzedPath()), f.digestRef(run), "run-image", "reference")
-				return
-			}
-			wantCode(t, "analyzer(run image without os)", res, 32)
-			wantContains(t, "analyzer stderr", res.stderr, "failed to find OS in run image config")
-		})
-	}
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		res := f.analyze(api, nil, "-layers", f.w.Layers, "-run-image", run, f.repo("app"))
+		if !apiAtLeast(api, "0.12") {
+			wantCode(t, "analyzer(run image without os)", res, 0)
+			anaWant(t, readTOMLMap(t, f.analyzedPath()), f.digestRef(run), "run-image", "reference")
+			return
+		}
+		wantCode(t, "analyzer(run image without os)", res, 32)
+		wantContains(t, "analyzer stderr", res.stderr, "failed to find OS in run image config")
+	})
 }
 
 // TestANA8_UnreadablePreviousImage: a previous image whose metadata label
@@ -310,13 +298,13 @@ func TestANA8_UnreadablePreviousImage(t *testing.T) {
 				t.Parallel()
 				f := newAnaFixture(t)
 				args := []string{"-layers", f.w.Layers, "-run-image", run, "-previous-image", tc.prev, tc.app}
-				if anaAtLeast(api, "0.13") {
+				if apiAtLeast(api, "0.13") {
 					args = append([]string{"-insecure-registry", proxy}, args...)
 				}
 				res := f.analyze(api, nil, args...)
 				wantCode(t, "analyzer("+tc.name+")", res, 0)
 				wantContains(t, "analyzer stdout", res.stdout, strings.TrimPrefix(tc.prev, proxy+"/"))
-				m := anaRead(t, f.analyzedPath())
+				m := readTOMLMap(t, f.analyzedPath())
 				anaWantNoPrevious(t, m)
 				anaWant(t, m, f.digestRef(run), "run-image", "reference")
 			})

@@ -52,7 +52,7 @@ func TestANA1_FlagsAndEnvTwins(t *testing.T) {
 				if exists(filepath.Join(layers, "analyzed.toml")) || exists(f.analyzedPath()) {
 					t.Errorf("analyzed.toml written under a layers directory, want only %s", analyzed)
 				}
-				m := anaRead(t, analyzed)
+				m := readTOMLMap(t, analyzed)
 				anaWant(t, m, f.digestRef(run), "run-image", "reference")
 				anaWant(t, m, f.digestRef(prev), "image", "reference")
 				anaWant(t, m, "sha256:from-prev", "metadata", "launcher", "sha")
@@ -65,53 +65,47 @@ func TestANA1_FlagsAndEnvTwins(t *testing.T) {
 // <layers>/analyzed.toml, <layers> coming from -layers or CNB_LAYERS_DIR.
 func TestANA1_DefaultAnalyzedPath(t *testing.T) {
 	t.Parallel()
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			run := f.runImage("run")
-			app := f.repo("app")
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		run := f.runImage("run")
+		app := f.repo("app")
 
-			res := f.analyze(api, []string{"CNB_LAYERS_DIR=" + f.w.Layers}, "-run-image", run, app)
-			wantCode(t, "analyzer(CNB_LAYERS_DIR)", res, 0)
-			anaWant(t, anaRead(t, f.analyzedPath()), f.digestRef(run), "run-image", "reference")
+		res := f.analyze(api, []string{"CNB_LAYERS_DIR=" + f.w.Layers}, "-run-image", run, app)
+		wantCode(t, "analyzer(CNB_LAYERS_DIR)", res, 0)
+		anaWant(t, readTOMLMap(t, f.analyzedPath()), f.digestRef(run), "run-image", "reference")
 
-			other := filepath.Join(f.w.Root, "flag-layers")
-			f.w.mkdir(other)
-			res = f.analyze(api, []string{"CNB_LAYERS_DIR=" + f.w.Layers}, "-layers", other, "-run-image", run, app)
-			wantCode(t, "analyzer(-layers beats CNB_LAYERS_DIR)", res, 0)
-			anaWant(t, anaRead(t, filepath.Join(other, "analyzed.toml")), f.digestRef(run), "run-image", "reference")
-		})
-	}
+		other := filepath.Join(f.w.Root, "flag-layers")
+		f.w.mkdir(other)
+		res = f.analyze(api, []string{"CNB_LAYERS_DIR=" + f.w.Layers}, "-layers", other, "-run-image", run, app)
+		wantCode(t, "analyzer(-layers beats CNB_LAYERS_DIR)", res, 0)
+		anaWant(t, readTOMLMap(t, filepath.Join(other, "analyzed.toml")), f.digestRef(run), "run-image", "reference")
+	})
 }
 
 // TestANA1_GEN3_FlagsBeatEnv: each flag wins over its environment twin,
 // which here names something that does not exist.
 func TestANA1_GEN3_FlagsBeatEnv(t *testing.T) {
 	t.Parallel()
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			run := f.runImage("run")
-			prev := f.push("prev", testutil.BusyboxImage(t))
-			app := f.repo("app")
-			analyzed := filepath.Join(f.w.Root, "flag-analyzed.toml")
-			env := []string{
-				"CNB_RUN_IMAGE=" + f.repo("no-such-run"),
-				"CNB_PREVIOUS_IMAGE=" + f.repo("no-such-prev"),
-				"CNB_ANALYZED_PATH=" + filepath.Join(f.w.Root, "env-analyzed.toml"),
-			}
-			res := f.analyze(api, env, "-layers", f.w.Layers, "-analyzed", analyzed, "-run-image", run, "-previous-image", prev, app)
-			wantCode(t, "analyzer(flags and env)", res, 0)
-			if exists(filepath.Join(f.w.Root, "env-analyzed.toml")) {
-				t.Errorf("analyzed.toml written to CNB_ANALYZED_PATH, want -analyzed")
-			}
-			m := anaRead(t, analyzed)
-			anaWant(t, m, f.digestRef(run), "run-image", "reference")
-			anaWant(t, m, f.digestRef(prev), "image", "reference")
-		})
-	}
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		run := f.runImage("run")
+		prev := f.push("prev", testutil.BusyboxImage(t))
+		app := f.repo("app")
+		analyzed := filepath.Join(f.w.Root, "flag-analyzed.toml")
+		env := []string{
+			"CNB_RUN_IMAGE=" + f.repo("no-such-run"),
+			"CNB_PREVIOUS_IMAGE=" + f.repo("no-such-prev"),
+			"CNB_ANALYZED_PATH=" + filepath.Join(f.w.Root, "env-analyzed.toml"),
+		}
+		res := f.analyze(api, env, "-layers", f.w.Layers, "-analyzed", analyzed, "-run-image", run, "-previous-image", prev, app)
+		wantCode(t, "analyzer(flags and env)", res, 0)
+		if exists(filepath.Join(f.w.Root, "env-analyzed.toml")) {
+			t.Errorf("analyzed.toml written to CNB_ANALYZED_PATH, want -analyzed")
+		}
+		m := readTOMLMap(t, analyzed)
+		anaWant(t, m, f.digestRef(run), "run-image", "reference")
+		anaWant(t, m, f.digestRef(prev), "image", "reference")
+	})
 }
 
 // TestANA1_GEN4_FlagsGatedByPlatformAPI: a flag the Platform API does not
@@ -187,32 +181,29 @@ func TestANA1_InsecureRegistry(t *testing.T) {
 // APIs that do not define it.
 func TestANA1_RunAndStackPathEnv(t *testing.T) {
 	t.Parallel()
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			run := f.runImage("run")
-			app := f.repo("app")
-			runTOML := filepath.Join(f.w.Platform, "run.toml")
-			stackTOML := filepath.Join(f.w.Platform, "stack.toml")
-			anaWriteFile(t, runTOML, anaRunTOML(run), 0o644)
-			anaWriteFile(t, stackTOML, anaStackTOML(run), 0o644)
-			missing := filepath.Join(f.w.Root, "missing.toml")
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		run := f.runImage("run")
+		app := f.repo("app")
+		runTOML := filepath.Join(f.w.Platform, "run.toml")
+		stackTOML := filepath.Join(f.w.Platform, "stack.toml")
+		anaWriteFile(t, runTOML, anaRunTOML(run), 0o644)
+		anaWriteFile(t, stackTOML, anaStackTOML(run), 0o644)
+		missing := filepath.Join(f.w.Root, "missing.toml")
 
-			own, other := "CNB_STACK_PATH", "CNB_RUN_PATH"
-			ownFile, otherFile := stackTOML, runTOML
-			if anaAtLeast(api, "0.12") {
-				own, other = other, own
-				ownFile, otherFile = otherFile, ownFile
-			}
-			m := f.analyzeOK(api, []string{own + "=" + ownFile}, app)
-			anaWant(t, m, f.digestRef(run), "run-image", "reference")
+		own, other := "CNB_STACK_PATH", "CNB_RUN_PATH"
+		ownFile, otherFile := stackTOML, runTOML
+		if apiAtLeast(api, "0.12") {
+			own, other = other, own
+			ownFile, otherFile = otherFile, ownFile
+		}
+		m := f.analyzeOK(api, []string{own + "=" + ownFile}, app)
+		anaWant(t, m, f.digestRef(run), "run-image", "reference")
 
-			// The other API's file alone is no run image source.
-			res := f.analyze(api, []string{own + "=" + missing, other + "=" + otherFile}, "-layers", f.w.Layers, app)
-			wantCode(t, "analyzer("+other+" only)", res, 3)
-		})
-	}
+		// The other API's file alone is no run image source.
+		res := f.analyze(api, []string{own + "=" + missing, other + "=" + otherFile}, "-layers", f.w.Layers, app)
+		wantCode(t, "analyzer("+other+" only)", res, 3)
+	})
 }
 
 // TestANA1_LogLevel: -log-level and CNB_LOG_LEVEL set what is logged; at
@@ -220,51 +211,45 @@ func TestANA1_RunAndStackPathEnv(t *testing.T) {
 func TestANA1_LogLevel(t *testing.T) {
 	t.Parallel()
 	run := anaSharedRunImage(t)
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			app := f.repo("app")
-			cases := []struct {
-				name     string
-				env      []string
-				args     []string
-				wantInfo bool
-			}{
-				{"default", nil, nil, true},
-				{"CNB_LOG_LEVEL=warn", []string{"CNB_LOG_LEVEL=warn"}, nil, false},
-				{"-log-level warn", nil, []string{"-log-level", "warn"}, false},
-				{"-log-level beats CNB_LOG_LEVEL", []string{"CNB_LOG_LEVEL=warn"}, []string{"-log-level=info"}, true},
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		app := f.repo("app")
+		cases := []struct {
+			name     string
+			env      []string
+			args     []string
+			wantInfo bool
+		}{
+			{"default", nil, nil, true},
+			{"CNB_LOG_LEVEL=warn", []string{"CNB_LOG_LEVEL=warn"}, nil, false},
+			{"-log-level warn", nil, []string{"-log-level", "warn"}, false},
+			{"-log-level beats CNB_LOG_LEVEL", []string{"CNB_LOG_LEVEL=warn"}, []string{"-log-level=info"}, true},
+		}
+		for _, tc := range cases {
+			args := append(append([]string{"-layers", f.w.Layers}, tc.args...), "-run-image", run, app)
+			res := f.analyze(api, tc.env, args...)
+			wantCode(t, "analyzer("+tc.name+")", res, 0)
+			if got := strings.Contains(res.stdout, registryRepo(t, "app")); got != tc.wantInfo {
+				t.Errorf("analyzer(%s) printed the missing previous image: %v, want %v\n--- stdout:\n%s", tc.name, got, tc.wantInfo, res.stdout)
 			}
-			for _, tc := range cases {
-				args := append(append([]string{"-layers", f.w.Layers}, tc.args...), "-run-image", run, app)
-				res := f.analyze(api, tc.env, args...)
-				wantCode(t, "analyzer("+tc.name+")", res, 0)
-				if got := strings.Contains(res.stdout, registryRepo(t, "app")); got != tc.wantInfo {
-					t.Errorf("analyzer(%s) printed the missing previous image: %v, want %v\n--- stdout:\n%s", tc.name, got, tc.wantInfo, res.stdout)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestANA2_NoImage_Exit3: the positional <image> is required.
 func TestANA2_NoImage_Exit3(t *testing.T) {
 	t.Parallel()
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			run := f.runImage("run")
-			res := f.analyze(api, nil, "-layers", f.w.Layers, "-run-image", run)
-			wantCode(t, "analyzer(no image)", res, 3)
-			if exists(f.analyzedPath()) {
-				t.Errorf("analyzer without <image> wrote %s", f.analyzedPath())
-			}
-			res = f.analyze(api, nil, "-layers", f.w.Layers, "-run-image", run, f.repo("a"), f.repo("b"))
-			wantCode(t, "analyzer(two images)", res, 3)
-		})
-	}
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		run := f.runImage("run")
+		res := f.analyze(api, nil, "-layers", f.w.Layers, "-run-image", run)
+		wantCode(t, "analyzer(no image)", res, 3)
+		if exists(f.analyzedPath()) {
+			t.Errorf("analyzer without <image> wrote %s", f.analyzedPath())
+		}
+		res = f.analyze(api, nil, "-layers", f.w.Layers, "-run-image", run, f.repo("a"), f.repo("b"))
+		wantCode(t, "analyzer(two images)", res, 3)
+	})
 }
 
 // TestANA2_BadReferences_Exit3: <image>, tags and the other references
@@ -311,44 +296,38 @@ func TestANA2_BadReferences_Exit3(t *testing.T) {
 // -tag= (Tekton passes one when the list is empty) is ignored.
 func TestANA2_Tags(t *testing.T) {
 	t.Parallel()
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			run := f.runImage("run")
-			app := f.repo("app")
-			m := f.analyzeOK(api, nil, "-run-image", run, "-tag", app+":v1", "-tag="+f.repo("other")+":v2", "-tag=", app)
-			anaWant(t, m, f.digestRef(run), "run-image", "reference")
-			m = f.analyzeOK(api, nil, "-run-image", run, "-tag=", app)
-			anaWant(t, m, f.digestRef(run), "run-image", "reference")
-		})
-	}
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		run := f.runImage("run")
+		app := f.repo("app")
+		m := f.analyzeOK(api, nil, "-run-image", run, "-tag", app+":v1", "-tag="+f.repo("other")+":v2", "-tag=", app)
+		anaWant(t, m, f.digestRef(run), "run-image", "reference")
+		m = f.analyzeOK(api, nil, "-run-image", run, "-tag=", app)
+		anaWant(t, m, f.digestRef(run), "run-image", "reference")
+	})
 }
 
 // TestANA3_RunImageFlag: -run-image and CNB_RUN_IMAGE are used as given,
 // ahead of run.toml or stack.toml.
 func TestANA3_RunImageFlag(t *testing.T) {
 	t.Parallel()
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			run := f.runImage("run")
-			fromFile := f.runImage("from-file", testutil.WithBaseID("from-file"))
-			app := f.repo("app")
-			source := f.runSourceArgs(api, fromFile)
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		run := f.runImage("run")
+		fromFile := f.runImage("from-file", testutil.WithBaseID("from-file"))
+		app := f.repo("app")
+		source := f.runSourceArgs(api, fromFile)
 
-			m := f.analyzeOK(api, nil, append(source, "-run-image", run, app)...)
-			anaWant(t, m, f.digestRef(run), "run-image", "reference")
-			m = f.analyzeOK(api, []string{"CNB_RUN_IMAGE=" + run}, append(source, app)...)
-			anaWant(t, m, f.digestRef(run), "run-image", "reference")
-			m = f.analyzeOK(api, nil, append(source, app)...)
-			anaWant(t, m, f.digestRef(fromFile), "run-image", "reference")
-			if anaAtLeast(api, "0.12") {
-				anaWant(t, m, fromFile, "run-image", "image")
-			}
-		})
-	}
+		m := f.analyzeOK(api, nil, append(source, "-run-image", run, app)...)
+		anaWant(t, m, f.digestRef(run), "run-image", "reference")
+		m = f.analyzeOK(api, []string{"CNB_RUN_IMAGE=" + run}, append(source, app)...)
+		anaWant(t, m, f.digestRef(run), "run-image", "reference")
+		m = f.analyzeOK(api, nil, append(source, app)...)
+		anaWant(t, m, f.digestRef(fromFile), "run-image", "reference")
+		if apiAtLeast(api, "0.12") {
+			anaWant(t, m, fromFile, "run-image", "image")
+		}
+	})
 }
 
 // TestANA3_FIL12_RunImageMirrors: without -run-image the run image is the
@@ -413,10 +392,10 @@ func TestANA3_FIL12_RunImageMirrors(t *testing.T) {
 					return
 				}
 				wantCode(t, "analyzer", res, 0)
-				m := anaRead(t, f.analyzedPath())
+				m := readTOMLMap(t, f.analyzedPath())
 				want := refs[tc.want]
 				anaWant(t, m, want+"@"+testutil.Digest(t, want+":latest").String(), "run-image", "reference")
-				if anaAtLeast(api, "0.12") {
+				if apiAtLeast(api, "0.12") {
 					anaWant(t, m, want, "run-image", "image")
 				} else {
 					anaWantAbsent(t, m, "run-image", "image")
@@ -430,19 +409,16 @@ func TestANA3_FIL12_RunImageMirrors(t *testing.T) {
 // holds the run image.
 func TestANA3_FIL9_FirstRunTOMLEntry(t *testing.T) {
 	t.Parallel()
-	for _, api := range []string{"0.12", "0.13", "0.15"} {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			first := f.runImage("first", testutil.WithBaseID("first"))
-			second := f.runImage("second", testutil.WithBaseID("second"))
-			p := filepath.Join(f.w.Platform, "run.toml")
-			anaWriteFile(t, p, anaRunTOML(first)+"\n"+anaRunTOML(second), 0o644)
-			m := f.analyzeOK(api, nil, "-run", p, f.repo("app"))
-			anaWant(t, m, f.digestRef(first), "run-image", "reference")
-			anaWant(t, m, first, "run-image", "image")
-		})
-	}
+	forEachAPI(t, []string{"0.12", "0.13", "0.15"}, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		first := f.runImage("first", testutil.WithBaseID("first"))
+		second := f.runImage("second", testutil.WithBaseID("second"))
+		p := filepath.Join(f.w.Platform, "run.toml")
+		anaWriteFile(t, p, anaRunTOML(first)+"\n"+anaRunTOML(second), 0o644)
+		m := f.analyzeOK(api, nil, "-run", p, f.repo("app"))
+		anaWant(t, m, f.digestRef(first), "run-image", "reference")
+		anaWant(t, m, first, "run-image", "image")
+	})
 }
 
 // TestANA3_NoRunImageSource_Exit3: no -run-image and no run image in
@@ -460,7 +436,7 @@ func TestANA3_NoRunImageSource_Exit3(t *testing.T) {
 				t.Parallel()
 				f := newAnaFixture(t)
 				flag, path := "-stack", filepath.Join(f.w.Platform, "stack.toml")
-				if anaAtLeast(api, "0.12") {
+				if apiAtLeast(api, "0.12") {
 					flag, path = "-run", filepath.Join(f.w.Platform, "run.toml")
 				}
 				if tc.name != "missing file" {
@@ -490,25 +466,22 @@ func TestANA3_NoRunImageSource_Exit3(t *testing.T) {
 // previous image analyzed.toml has no [image].
 func TestANA4_MissingImages(t *testing.T) {
 	t.Parallel()
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			run := f.runImage("run")
-			app := f.repo("app")
-			res := f.analyze(api, nil, "-layers", f.w.Layers, "-run-image", run,
-				"-cache-image", f.repo("cache"), "-tag", f.repo("tag")+":v1", app)
-			wantCode(t, "analyzer(nothing exists but the run image)", res, 0)
-			wantContains(t, "analyzer output", res.output(), registryRepo(t, "app"))
-			m := anaRead(t, f.analyzedPath())
-			anaWantNoPrevious(t, m)
-			anaWant(t, m, f.digestRef(run), "run-image", "reference")
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		run := f.runImage("run")
+		app := f.repo("app")
+		res := f.analyze(api, nil, "-layers", f.w.Layers, "-run-image", run,
+			"-cache-image", f.repo("cache"), "-tag", f.repo("tag")+":v1", app)
+		wantCode(t, "analyzer(nothing exists but the run image)", res, 0)
+		wantContains(t, "analyzer output", res.output(), registryRepo(t, "app"))
+		m := readTOMLMap(t, f.analyzedPath())
+		anaWantNoPrevious(t, m)
+		anaWant(t, m, f.digestRef(run), "run-image", "reference")
 
-			res = f.analyze(api, nil, "-layers", f.w.Layers, "-run-image", run, "-previous-image", f.repo("prev"), app)
-			wantCode(t, "analyzer(missing -previous-image)", res, 0)
-			anaWantNoPrevious(t, anaRead(t, f.analyzedPath()))
-		})
-	}
+		res = f.analyze(api, nil, "-layers", f.w.Layers, "-run-image", run, "-previous-image", f.repo("prev"), app)
+		wantCode(t, "analyzer(missing -previous-image)", res, 0)
+		anaWantNoPrevious(t, readTOMLMap(t, f.analyzedPath()))
+	})
 }
 
 // TestANA4_PreviousImageElsewhere: -previous-image (CNB_PREVIOUS_IMAGE) is
@@ -520,52 +493,46 @@ func TestANA4_PreviousImageElsewhere(t *testing.T) {
 			"io.buildpacks.lifecycle.metadata": `{"config":{"sha":"` + sha + `"}}`,
 		})
 	}
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			run := f.runImage("run")
-			app := f.push("app", testutil.BusyboxImage(t, label("sha256:app")))
-			prev := f.push("prev", testutil.BusyboxImage(t, label("sha256:prev")))
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		run := f.runImage("run")
+		app := f.push("app", testutil.BusyboxImage(t, label("sha256:app")))
+		prev := f.push("prev", testutil.BusyboxImage(t, label("sha256:prev")))
 
-			m := f.analyzeOK(api, nil, "-run-image", run, app)
-			anaWant(t, m, f.digestRef(app), "image", "reference")
-			anaWant(t, m, "sha256:app", "metadata", "config", "sha")
+		m := f.analyzeOK(api, nil, "-run-image", run, app)
+		anaWant(t, m, f.digestRef(app), "image", "reference")
+		anaWant(t, m, "sha256:app", "metadata", "config", "sha")
 
-			for _, env := range [][]string{nil, {"CNB_PREVIOUS_IMAGE=" + prev}} {
-				args := []string{"-run-image", run, app}
-				if env == nil {
-					args = append([]string{"-previous-image", prev}, args...)
-				}
-				m = f.analyzeOK(api, env, args...)
-				anaWant(t, m, f.digestRef(prev), "image", "reference")
-				anaWant(t, m, "sha256:prev", "metadata", "config", "sha")
+		for _, env := range [][]string{nil, {"CNB_PREVIOUS_IMAGE=" + prev}} {
+			args := []string{"-run-image", run, app}
+			if env == nil {
+				args = append([]string{"-previous-image", prev}, args...)
 			}
-
-			// <image> need not exist when the previous image does.
-			m = f.analyzeOK(api, nil, "-run-image", run, "-previous-image", prev, f.repo("new-app"))
+			m = f.analyzeOK(api, env, args...)
 			anaWant(t, m, f.digestRef(prev), "image", "reference")
-		})
-	}
+			anaWant(t, m, "sha256:prev", "metadata", "config", "sha")
+		}
+
+		// <image> need not exist when the previous image does.
+		m = f.analyzeOK(api, nil, "-run-image", run, "-previous-image", prev, f.repo("new-app"))
+		anaWant(t, m, f.digestRef(prev), "image", "reference")
+	})
 }
 
 // TestANA5_RunImageMissing_Exit32: a -run-image that does not exist is
 // exit 32 naming it.
 func TestANA5_RunImageMissing_Exit32(t *testing.T) {
 	t.Parallel()
-	for _, api := range anaAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newAnaFixture(t)
-			missing := f.repo("no-such-run")
-			res := f.analyze(api, nil, "-layers", f.w.Layers, "-run-image", missing, f.repo("app"))
-			wantCode(t, "analyzer(missing run image)", res, 32)
-			wantContains(t, "analyzer output", res.output(), registryRepo(t, "no-such-run"))
-			if exists(f.analyzedPath()) {
-				t.Errorf("analyzer wrote %s without a run image", f.analyzedPath())
-			}
-		})
-	}
+	forEachAPI(t, anaAPIs, func(t *testing.T, api string) {
+		f := newAnaFixture(t)
+		missing := f.repo("no-such-run")
+		res := f.analyze(api, nil, "-layers", f.w.Layers, "-run-image", missing, f.repo("app"))
+		wantCode(t, "analyzer(missing run image)", res, 32)
+		wantContains(t, "analyzer output", res.output(), registryRepo(t, "no-such-run"))
+		if exists(f.analyzedPath()) {
+			t.Errorf("analyzer wrote %s without a run image", f.analyzedPath())
+		}
+	})
 }
 
 // TestANA5_AccessChecks: in the registry case the analyzer checks read
@@ -632,7 +599,7 @@ func TestANA5_AccessChecks(t *testing.T) {
 				t.Parallel()
 				f := newAnaFixture(t)
 				args := append([]string{"-layers", f.w.Layers}, tc.args(p)...)
-				if anaAtLeast(api, "0.13") {
+				if apiAtLeast(api, "0.13") {
 					args = append([]string{"-insecure-registry", proxy}, args...)
 				}
 				var env []string
@@ -642,7 +609,7 @@ func TestANA5_AccessChecks(t *testing.T) {
 				res := f.analyze(api, env, args...)
 				if tc.denied == "" {
 					wantCode(t, "analyzer(all access granted)", res, 0)
-					anaWant(t, anaRead(t, f.analyzedPath()), prevRef, "image", "reference")
+					anaWant(t, readTOMLMap(t, f.analyzedPath()), prevRef, "image", "reference")
 					return
 				}
 				wantCode(t, "analyzer("+tc.name+")", res, 32)
@@ -674,7 +641,7 @@ func TestANA11_LaunchCacheWithoutDaemon(t *testing.T) {
 				res := f.analyze(api, env, args...)
 				wantCode(t, "analyzer(-launch-cache without -daemon)", res, 0)
 				wantContains(t, "analyzer stderr", res.stderr, "Ignoring -launch-cache")
-				anaWant(t, anaRead(t, f.analyzedPath()), f.digestRef(run), "run-image", "reference")
+				anaWant(t, readTOMLMap(t, f.analyzedPath()), f.digestRef(run), "run-image", "reference")
 			})
 		}
 	}

@@ -7,8 +7,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/BurntSushi/toml"
 )
 
 // bbp describes a buildpack run by the builder.
@@ -318,13 +316,5 @@ func wantEnv(t *testing.T, who string, env map[string]string, want map[string]st
 		case v != unset && got != v:
 			t.Errorf("%s: %s = %q, want %q", who, k, got, v)
 		}
-	}
-}
-
-// decodeTOMLString decodes doc into v.
-func decodeTOMLString(t *testing.T, doc string, v any) {
-	t.Helper()
-	if _, err := toml.Decode(doc, v); err != nil {
-		t.Fatalf("decoding %q: %v", doc, err)
 	}
 }

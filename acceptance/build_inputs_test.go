@@ -151,7 +151,7 @@ func (f inputsWorkspace) check(t *testing.T, api string, res result) {
 	if got, want := env["CNB_LAYERS_DIR"], f.layersOf("A"); got != want {
 		t.Errorf("CNB_LAYERS_DIR = %q, want %q", got, want)
 	}
-	if got := env["CNB_TARGET_DISTRO_NAME"]; atLeast(api, "0.12") != (got == "customdistro") {
+	if got := env["CNB_TARGET_DISTRO_NAME"]; apiAtLeast(api, "0.12") != (got == "customdistro") {
 		t.Errorf("P%s: CNB_TARGET_DISTRO_NAME = %q, want \"customdistro\" from <analyzed> only at P0.12+", api, got)
 	}
 	if !exists(f.metadataPath()) {
@@ -173,34 +173,28 @@ func equalStrings(a, b []string) bool {
 
 func TestBLD2_InputsFromFlags(t *testing.T) {
 	t.Parallel()
-	for _, api := range []string{"0.7", "0.9", "0.10", "0.12", "0.15"} {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newBuildInputs(t)
-			args := []string{"-group", f.group, "-plan", f.plan}
-			if atLeast(api, "0.12") {
-				args = append(args, "-analyzed", f.analyzed)
-			}
-			f.check(t, api, f.build(api, nil, args...))
-		})
-	}
+	forEachAPI(t, []string{"0.7", "0.9", "0.10", "0.12", "0.15"}, func(t *testing.T, api string) {
+		f := newBuildInputs(t)
+		args := []string{"-group", f.group, "-plan", f.plan}
+		if apiAtLeast(api, "0.12") {
+			args = append(args, "-analyzed", f.analyzed)
+		}
+		f.check(t, api, f.build(api, nil, args...))
+	})
 }
 
 func TestBLD2_InputsFromEnvTwins(t *testing.T) {
 	t.Parallel()
-	for _, api := range []string{"0.7", "0.10", "0.12", "0.15"} {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newBuildInputs(t)
-			res := f.run("builder", runOpts{env: []string{
-				"CNB_PLATFORM_API=" + api,
-				"CNB_APP_DIR=" + f.App, "CNB_BUILDPACKS_DIR=" + f.Buildpacks, "CNB_LAYERS_DIR=" + f.Layers,
-				"CNB_PLATFORM_DIR=" + f.Platform, "CNB_GROUP_PATH=" + f.group, "CNB_PLAN_PATH=" + f.plan,
-				"CNB_ANALYZED_PATH=" + f.analyzed,
-			}})
-			f.check(t, api, res)
-		})
-	}
+	forEachAPI(t, []string{"0.7", "0.10", "0.12", "0.15"}, func(t *testing.T, api string) {
+		f := newBuildInputs(t)
+		res := f.run("builder", runOpts{env: []string{
+			"CNB_PLATFORM_API=" + api,
+			"CNB_APP_DIR=" + f.App, "CNB_BUILDPACKS_DIR=" + f.Buildpacks, "CNB_LAYERS_DIR=" + f.Layers,
+			"CNB_PLATFORM_DIR=" + f.Platform, "CNB_GROUP_PATH=" + f.group, "CNB_PLAN_PATH=" + f.plan,
+			"CNB_ANALYZED_PATH=" + f.analyzed,
+		}})
+		f.check(t, api, res)
+	})
 }
 
 func TestBLD10_TargetAndExecEnv(t *testing.T) {

@@ -307,7 +307,7 @@ args = []`)},
 			wantCode(t, "builder", res, 0)
 			wantContains(t, "builder stderr (B0.7 working-dir)", res.stderr, "working-dir")
 			md, raw := w.metadata()
-			array := atLeast(platform, "0.10")
+			array := apiAtLeast(platform, "0.10")
 			wants := map[string]want{
 				"a7":   {command: []string{"a7-cmd"}, args: []string{"x"}},
 				"a7d":  {command: []string{"a7d-cmd"}, args: []string{}, direct: true},

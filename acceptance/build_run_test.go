@@ -67,7 +67,7 @@ func TestBLD3_BPI1_BPI2_BuildInputs(t *testing.T) {
 					"http_proxy": "http://proxy.test", "HOSTNAME": "buildhost", "CNB_STACK_ID": "stack.test",
 					"PATH": os.Getenv("PATH"),
 				}
-				if atLeast(b.api, "0.8") {
+				if apiAtLeast(b.api, "0.8") {
 					want["CNB_LAYERS_DIR"] = layers
 					want["CNB_PLATFORM_DIR"] = w.Platform
 					want["CNB_BP_PLAN_PATH"] = args[2]
@@ -76,14 +76,14 @@ func TestBLD3_BPI1_BPI2_BuildInputs(t *testing.T) {
 					want["CNB_PLATFORM_DIR"] = unset
 					want["CNB_BP_PLAN_PATH"] = unset
 				}
-				if atLeast(b.api, "0.10") {
+				if apiAtLeast(b.api, "0.10") {
 					want["CNB_TARGET_OS"] = "linux"
 					want["CNB_TARGET_ARCH"] = runtime.GOARCH
 				} else {
 					want["CNB_TARGET_OS"] = unset
 					want["CNB_TARGET_ARCH"] = unset
 				}
-				if atLeast(b.api, "0.12") {
+				if apiAtLeast(b.api, "0.12") {
 					want["CNB_EXEC_ENV"] = "production"
 				} else {
 					want["CNB_EXEC_ENV"] = unset

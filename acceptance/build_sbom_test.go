@@ -183,7 +183,7 @@ version = "1.0"`) + `printf '[[bom]]\nname = "tool"\n[bom.metadata]\nversion = "
 			md, raw := w.metadata()
 			launchJSON := filepath.Join(w.Layers, "sbom", "launch", "sbom.legacy.json")
 			buildJSON := filepath.Join(w.Layers, "sbom", "build", "sbom.legacy.json")
-			if atLeast(platform, "0.9") {
+			if apiAtLeast(platform, "0.9") {
 				if _, ok := raw["bom"]; ok {
 					t.Errorf("P%s: metadata.toml has bom", platform)
 				}

@@ -67,7 +67,7 @@ func TestConcurrency_TwoBuildsOneCacheOneTag(t *testing.T) {
 				t.Fatalf("round %d: build %d failed at step %d with %d:\n%s", round, i, len(rs), last.code, last.output())
 			}
 			w := []*exportWorkspace{a, b}[i]
-			d, _ := anaGet(anaRead(t, filepath.Join(w.Layers, "report.toml")), "image", "digest")
+			d, _ := anaGet(readTOMLMap(t, filepath.Join(w.Layers, "report.toml")), "image", "digest")
 			digests[i], _ = d.(string)
 		}
 		if digests[0] == "" || digests[0] == digests[1] {

@@ -77,7 +77,7 @@ func TestDET7_DetectEnvironment(t *testing.T) {
 				}
 				// BPI-2.
 				wantVar("CNB_BUILDPACK_DIR", w.dir(b.id, "1.0.0"))
-				if atLeast(b.api, "0.8") {
+				if apiAtLeast(b.api, "0.8") {
 					wantVar("CNB_PLATFORM_DIR", w.Platform)
 					if len(args) == 2 {
 						wantVar("CNB_BUILD_PLAN_PATH", args[1])
@@ -87,7 +87,7 @@ func TestDET7_DetectEnvironment(t *testing.T) {
 					noVar("CNB_BUILD_PLAN_PATH")
 				}
 				// BPI-3.
-				if atLeast(b.api, "0.10") {
+				if apiAtLeast(b.api, "0.10") {
 					wantVar("CNB_TARGET_OS", "linux")
 					wantVar("CNB_TARGET_ARCH", runtime.GOARCH)
 				} else {
@@ -98,7 +98,7 @@ func TestDET7_DetectEnvironment(t *testing.T) {
 					}
 				}
 				// BPI-4.
-				if atLeast(b.api, "0.12") {
+				if apiAtLeast(b.api, "0.12") {
 					wantVar("CNB_EXEC_ENV", "production")
 				} else {
 					noVar("CNB_EXEC_ENV")

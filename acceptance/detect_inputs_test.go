@@ -23,16 +23,6 @@ func flagArgs(eq bool, kv ...string) []string {
 	return out
 }
 
-// atLeast reports whether API version v is at least min (both "0.N").
-func atLeast(v, min string) bool {
-	minor := func(s string) int {
-		var n int
-		fmt.Sscanf(strings.TrimPrefix(s, "0."), "%d", &n)
-		return n
-	}
-	return minor(v) >= minor(min)
-}
-
 // inputsFixture is a workspace with every detector input in a non-default
 // place, to show each one is read: a buildpack A (B0.12) passes, the
 // system.toml adds S in front, the build config sets BCV and the analyzed
@@ -72,7 +62,7 @@ func newInputsFixture(t *testing.T) inputsFixture {
 func (f inputsFixture) check(t *testing.T, api string, res result) {
 	t.Helper()
 	wantCode(t, "detector(P"+api+")", res, 0)
-	if atLeast(api, "0.15") {
+	if apiAtLeast(api, "0.15") {
 		wantGroup(t, f.group, bpsAt("S", "A")...)
 	} else {
 		wantGroup(t, f.group, bpAt("A"))
@@ -96,10 +86,10 @@ func (f inputsFixture) check(t *testing.T, api string, res result) {
 	if got, want := env["CNB_BUILDPACK_DIR"], f.dir("A", "1.0.0"); got != want {
 		t.Errorf("CNB_BUILDPACK_DIR = %q, want %q", got, want)
 	}
-	if got, ok := env["BCV"]; atLeast(api, "0.11") != ok || (ok && got != "on") {
+	if got, ok := env["BCV"]; apiAtLeast(api, "0.11") != ok || (ok && got != "on") {
 		t.Errorf("P%s: /bin/detect BCV = %q (set %v), want set from <build-config>/env only at P0.11+", api, got, ok)
 	}
-	if got := env["CNB_TARGET_DISTRO_NAME"]; atLeast(api, "0.12") != (got == "testdistro") {
+	if got := env["CNB_TARGET_DISTRO_NAME"]; apiAtLeast(api, "0.12") != (got == "testdistro") {
 		t.Errorf("P%s: CNB_TARGET_DISTRO_NAME = %q, want \"testdistro\" from <analyzed> only at P0.12+", api, got)
 	}
 }
@@ -114,16 +104,16 @@ func TestDET1_Flags(t *testing.T) {
 				f := newInputsFixture(t)
 				kv := []string{"app", f.App, "buildpacks", f.Buildpacks, "group", f.group, "layers", f.Layers,
 					"order", f.Order, "plan", f.plan, "platform", f.Platform, "log-level", "debug"}
-				if atLeast(api, "0.10") {
+				if apiAtLeast(api, "0.10") {
 					kv = append(kv, "analyzed", f.analyzed, "extensions", f.extensions, "generated", f.generated)
 				}
-				if atLeast(api, "0.11") {
+				if apiAtLeast(api, "0.11") {
 					kv = append(kv, "build-config", f.buildConfig)
 				}
-				if atLeast(api, "0.12") {
+				if apiAtLeast(api, "0.12") {
 					kv = append(kv, "run", f.runPath)
 				}
-				if atLeast(api, "0.15") {
+				if apiAtLeast(api, "0.15") {
 					kv = append(kv, "system", f.system)
 				}
 				args := flagArgs(eq, kv...)
@@ -142,38 +132,35 @@ func TestDET1_Flags(t *testing.T) {
 
 func TestDET1_EnvTwins(t *testing.T) {
 	t.Parallel()
-	for _, api := range platformAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			f := newInputsFixture(t)
-			env := []string{
-				"CNB_PLATFORM_API=" + api,
-				"CNB_APP_DIR=" + f.App,
-				"CNB_BUILDPACKS_DIR=" + f.Buildpacks,
-				"CNB_GROUP_PATH=" + f.group,
-				"CNB_LAYERS_DIR=" + f.Layers,
-				"CNB_ORDER_PATH=" + f.Order,
-				"CNB_PLAN_PATH=" + f.plan,
-				"CNB_PLATFORM_DIR=" + f.Platform,
-				"CNB_ANALYZED_PATH=" + f.analyzed,
-				"CNB_SYSTEM_PATH=" + f.system,
-				"CNB_BUILD_CONFIG_DIR=" + f.buildConfig,
-				"CNB_EXEC_ENV=test",
-				"CNB_LOG_LEVEL=debug",
-				"CNB_NO_COLOR=true",
-			}
-			res := f.run("detector", runOpts{env: env})
-			f.check(t, api, res)
-			wantContains(t, "detector stdout with CNB_LOG_LEVEL=debug", res.stdout, "pass: A@1.0.0")
-			want := "production"
-			if atLeast(api, "0.15") {
-				want = "test"
-			}
-			if got := f.detectEnv("A", "1.0.0")["CNB_EXEC_ENV"]; got != want {
-				t.Errorf("P%s: CNB_EXEC_ENV seen by a B0.12 /bin/detect = %q, want %q", api, got, want)
-			}
-		})
-	}
+	forEachAPI(t, platformAPIs, func(t *testing.T, api string) {
+		f := newInputsFixture(t)
+		env := []string{
+			"CNB_PLATFORM_API=" + api,
+			"CNB_APP_DIR=" + f.App,
+			"CNB_BUILDPACKS_DIR=" + f.Buildpacks,
+			"CNB_GROUP_PATH=" + f.group,
+			"CNB_LAYERS_DIR=" + f.Layers,
+			"CNB_ORDER_PATH=" + f.Order,
+			"CNB_PLAN_PATH=" + f.plan,
+			"CNB_PLATFORM_DIR=" + f.Platform,
+			"CNB_ANALYZED_PATH=" + f.analyzed,
+			"CNB_SYSTEM_PATH=" + f.system,
+			"CNB_BUILD_CONFIG_DIR=" + f.buildConfig,
+			"CNB_EXEC_ENV=test",
+			"CNB_LOG_LEVEL=debug",
+			"CNB_NO_COLOR=true",
+		}
+		res := f.run("detector", runOpts{env: env})
+		f.check(t, api, res)
+		wantContains(t, "detector stdout with CNB_LOG_LEVEL=debug", res.stdout, "pass: A@1.0.0")
+		want := "production"
+		if apiAtLeast(api, "0.15") {
+			want = "test"
+		}
+		if got := f.detectEnv("A", "1.0.0")["CNB_EXEC_ENV"]; got != want {
+			t.Errorf("P%s: CNB_EXEC_ENV seen by a B0.12 /bin/detect = %q, want %q", api, got, want)
+		}
+	})
 }
 
 func TestDET1_DefaultOutputsUnderLayers(t *testing.T) {

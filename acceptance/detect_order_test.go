@@ -32,31 +32,28 @@ func TestDET4_IDSlashToUnderscore(t *testing.T) {
 
 func TestDET4_CompositeDepthFirst(t *testing.T) {
 	t.Parallel()
-	for _, api := range platformAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			w := newWorkspace(t)
-			w.add(bp{id: "E", api: "0.7"})
-			w.add(bp{id: "A", api: "0.8", detect: failDetect})
-			w.add(bp{id: "B", api: "0.10"})
-			w.add(bp{id: "X", api: "0.12"})
-			w.add(bp{id: "F", api: "0.10"})
-			w.add(bp{id: "C", api: "0.10", order: [][]ref{{r("A"), r("B")}, {r("X")}}})
-			w.setOrder([]ref{r("E"), r("C"), r("F")})
-			res := w.detect(api, nil)
-			wantCode(t, "detector([E, C=[[A,B],[X]], F], A fails)", res, 0)
-			g := wantGroup(t, filepath.Join(w.Layers, "group.toml"), bpsAt("E", "X", "F")...)
-			for i, want := range []string{"0.7", "0.12", "0.10"} {
-				if i < len(g.Group) && g.Group[i].API != want {
-					t.Errorf("group.toml %s api = %q, want %q", g.Group[i].ID, g.Group[i].API, want)
-				}
+	forEachAPI(t, platformAPIs, func(t *testing.T, api string) {
+		w := newWorkspace(t)
+		w.add(bp{id: "E", api: "0.7"})
+		w.add(bp{id: "A", api: "0.8", detect: failDetect})
+		w.add(bp{id: "B", api: "0.10"})
+		w.add(bp{id: "X", api: "0.12"})
+		w.add(bp{id: "F", api: "0.10"})
+		w.add(bp{id: "C", api: "0.10", order: [][]ref{{r("A"), r("B")}, {r("X")}}})
+		w.setOrder([]ref{r("E"), r("C"), r("F")})
+		res := w.detect(api, nil)
+		wantCode(t, "detector([E, C=[[A,B],[X]], F], A fails)", res, 0)
+		g := wantGroup(t, filepath.Join(w.Layers, "group.toml"), bpsAt("E", "X", "F")...)
+		for i, want := range []string{"0.7", "0.12", "0.10"} {
+			if i < len(g.Group) && g.Group[i].API != want {
+				t.Errorf("group.toml %s api = %q, want %q", g.Group[i].ID, g.Group[i].API, want)
 			}
-			w.wantRan("E", 1)
-			w.wantRan("A", 1)
-			w.wantRan("X", 1)
-			w.wantRan("F", 1)
-		})
-	}
+		}
+		w.wantRan("E", 1)
+		w.wantRan("A", 1)
+		w.wantRan("X", 1)
+		w.wantRan("F", 1)
+	})
 }
 
 func TestDET4_NestedComposite(t *testing.T) {
@@ -93,21 +90,18 @@ func TestDET4_DuplicateIDSkipped(t *testing.T) {
 
 func TestDET5_OptionalFailingDropped(t *testing.T) {
 	t.Parallel()
-	for _, api := range platformAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			w := newWorkspace(t)
-			w.add(bp{id: "A", api: "0.7"})
-			w.add(bp{id: "B", api: "0.12", detect: failDetect})
-			w.add(bp{id: "C", api: "0.10"})
-			w.add(bp{id: "Z", api: "0.10"})
-			w.setOrder([]ref{r("A"), opt("B"), r("C")}, []ref{r("Z")})
-			res := w.detect(api, nil)
-			wantCode(t, "detector([A, B? fails, C])", res, 0)
-			wantGroup(t, filepath.Join(w.Layers, "group.toml"), bpsAt("A", "C")...)
-			w.wantRan("Z", 0)
-		})
-	}
+	forEachAPI(t, platformAPIs, func(t *testing.T, api string) {
+		w := newWorkspace(t)
+		w.add(bp{id: "A", api: "0.7"})
+		w.add(bp{id: "B", api: "0.12", detect: failDetect})
+		w.add(bp{id: "C", api: "0.10"})
+		w.add(bp{id: "Z", api: "0.10"})
+		w.setOrder([]ref{r("A"), opt("B"), r("C")}, []ref{r("Z")})
+		res := w.detect(api, nil)
+		wantCode(t, "detector([A, B? fails, C])", res, 0)
+		wantGroup(t, filepath.Join(w.Layers, "group.toml"), bpsAt("A", "C")...)
+		w.wantRan("Z", 0)
+	})
 }
 
 func TestDET5_OptionalCompositeDropped(t *testing.T) {
@@ -145,24 +139,21 @@ func TestDET5_OptionalCompositeWithFailingMember(t *testing.T) {
 
 func TestDET6_FirstPassingGroupWins(t *testing.T) {
 	t.Parallel()
-	for _, api := range platformAPIs {
-		t.Run("P"+api, func(t *testing.T) {
-			t.Parallel()
-			w := newWorkspace(t)
-			w.add(bp{id: "A", api: "0.7", detect: failDetect})
-			w.add(bp{id: "B", api: "0.12"})
-			w.add(bp{id: "C", api: "0.8"})
-			w.add(bp{id: "D", api: "0.10"})
-			w.setOrder([]ref{r("A")}, []ref{r("B"), r("C")}, []ref{r("D")})
-			res := w.detect(api, nil)
-			wantCode(t, "detector([[A fails], [B, C], [D]])", res, 0)
-			wantGroup(t, filepath.Join(w.Layers, "group.toml"), bpsAt("B", "C")...)
-			w.wantRan("A", 1)
-			w.wantRan("B", 1)
-			w.wantRan("C", 1)
-			w.wantRan("D", 0)
-		})
-	}
+	forEachAPI(t, platformAPIs, func(t *testing.T, api string) {
+		w := newWorkspace(t)
+		w.add(bp{id: "A", api: "0.7", detect: failDetect})
+		w.add(bp{id: "B", api: "0.12"})
+		w.add(bp{id: "C", api: "0.8"})
+		w.add(bp{id: "D", api: "0.10"})
+		w.setOrder([]ref{r("A")}, []ref{r("B"), r("C")}, []ref{r("D")})
+		res := w.detect(api, nil)
+		wantCode(t, "detector([[A fails], [B, C], [D]])", res, 0)
+		wantGroup(t, filepath.Join(w.Layers, "group.toml"), bpsAt("B", "C")...)
+		w.wantRan("A", 1)
+		w.wantRan("B", 1)
+		w.wantRan("C", 1)
+		w.wantRan("D", 0)
+	})
 }
 
 func TestDET8_GroupResult(t *testing.T) {

@@ -1,6 +1,7 @@
 package acceptance
 
 import (
+	"os"
 	"reflect"
 	"testing"
 
@@ -39,14 +40,42 @@ type planRequire struct {
 	Metadata map[string]any `toml:"metadata"`
 }
 
+// The TOML helpers of the acceptance tests: a file or a text, into a
+// value or a generic map; a decoding error fails the test with the text.
+
 // readTOML decodes the file at path into v and returns its metadata.
 func readTOML(t *testing.T, path string, v any) toml.MetaData {
 	t.Helper()
 	md, err := toml.DecodeFile(path, v)
 	if err != nil {
-		t.Fatalf("reading %s: %v", path, err)
+		data, _ := os.ReadFile(path)
+		t.Fatalf("reading %s: %v\n%s", path, err, data)
 	}
 	return md
+}
+
+// decodeTOML decodes TOML text into v.
+func decodeTOML(t *testing.T, doc string, v any) {
+	t.Helper()
+	if _, err := toml.Decode(doc, v); err != nil {
+		t.Fatalf("decoding %q: %v", doc, err)
+	}
+}
+
+// readTOMLMap decodes a TOML file into a generic map.
+func readTOMLMap(t *testing.T, path string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	readTOML(t, path, &m)
+	return m
+}
+
+// decodeTOMLMap decodes TOML text into a generic map.
+func decodeTOMLMap(t *testing.T, doc string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	decodeTOML(t, doc, &m)
+	return m
 }
 
 func readGroup(t *testing.T, path string) groupFile {

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 
+	lcapi "github.com/cnb-lifecycle/lifecycle/api"
 	"github.com/cnb-lifecycle/lifecycle/internal/testutil"
 )
 
@@ -483,3 +484,17 @@ func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// forEachAPI runs fn as a parallel subtest "P<api>" for each API version.
+func forEachAPI(t *testing.T, apis []string, fn func(t *testing.T, api string)) {
+	t.Helper()
+	for _, v := range apis {
+		t.Run("P"+v, func(t *testing.T) {
+			t.Parallel()
+			fn(t, v)
+		})
+	}
+}
+
+// apiAtLeast says whether API version v ("0.12") is min or later.
+func apiAtLeast(v, min string) bool { return lcapi.MustParse(v).AtLeast(lcapi.MustParse(min)) }

@@ -336,7 +336,7 @@ func TestHostile_ANA8_LifecycleLabel(t *testing.T) {
 			res := f.analyze("0.12", nil, "-layers", f.w.Layers, "-run-image", run, app)
 			wantNoPanic(t, "analyzer", res)
 			wantCode(t, "analyzer", res, 0)
-			m := anaRead(t, f.analyzedPath())
+			m := readTOMLMap(t, f.analyzedPath())
 			if !tc.readable {
 				wantContains(t, "analyzer stdout", res.stdout, "treating it as absent")
 				anaWantNoPrevious(t, m)

@@ -218,7 +218,7 @@ func faultErrorLine(t *testing.T, res result, words ...string) {
 
 func analyzedPrevious(t *testing.T, layers string) string {
 	t.Helper()
-	m := anaRead(t, filepath.Join(layers, "analyzed.toml"))
+	m := readTOMLMap(t, filepath.Join(layers, "analyzed.toml"))
 	v, _ := anaGet(m, "image", "reference")
 	s, _ := v.(string)
 	return s

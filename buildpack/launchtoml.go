@@ -240,3 +240,34 @@ func readLayerTypes(path string) (LayerTypes, error) {
 	}
 	return lt.Types, nil
 }
+
+// LayerFile is a <layer>.toml as the exporter reads it after the build:
+// its types and its metadata (FIL-15, LAY-1).
+type LayerFile struct {
+	Types    LayerTypes     `toml:"types"`
+	Metadata map[string]any `toml:"metadata"`
+}
+
+// ReadLayerFile reads a <layer>.toml.
+func ReadLayerFile(path string) (LayerFile, error) {
+	var lf LayerFile
+	if _, err := toml.DecodeFile(path, &lf); err != nil {
+		return lf, errors.Wrapf(err, "parsing %s", path)
+	}
+	return lf, nil
+}
+
+// ReadStore reads the [metadata] of a buildpack's store.toml; a missing
+// file has none (BPI-13; persisted through the lifecycle label, LBL-2).
+func ReadStore(path string) (map[string]any, error) {
+	var st struct {
+		Metadata map[string]any `toml:"metadata"`
+	}
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return nil, nil
+	}
+	if _, err := toml.DecodeFile(path, &st); err != nil {
+		return nil, errors.Wrapf(err, "parsing %s", path)
+	}
+	return st.Metadata, nil
+}

@@ -23,6 +23,16 @@ type Registry struct {
 	// Retry bounds the retries of transient failures; the zero value tries
 	// each request once.
 	Retry Retry
+
+	// shared holds the transports of a Registry made by NewRegistry, which
+	// its copies share; without, every request gets a new connection.
+	shared *transports
+}
+
+// NewRegistry is a Registry whose requests (and those of its copies) share
+// connections.
+func NewRegistry(kc authn.Keychain, insecure []string, retry Retry) Registry {
+	return Registry{Keychain: kc, Insecure: insecure, Retry: retry, shared: &transports{}}
 }
 
 // ErrNotFound is returned (wrapped) when an image does not exist.
@@ -63,7 +73,11 @@ func (r Registry) Options(ctx context.Context, ref name.Reference) []remote.Opti
 
 // transport is the retrying transport for a registry host.
 func (r Registry) transport(host string) http.RoundTripper {
-	return r.Retry.Transport(r.isInsecure(host))
+	insecure := r.isInsecure(host)
+	if r.shared == nil {
+		return r.Retry.Transport(insecure)
+	}
+	return r.Retry.over(r.shared.get(insecure, r.Retry.Timeout))
 }
 
 // Image reads a registry image. A missing image gives an error wrapping

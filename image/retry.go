@@ -203,35 +203,50 @@ func (r Retry) warn(format string, args ...any) {
 	}
 }
 
-// Transport wraps the transport of a registry (plain or TLS-skipping) in
-// the policy.
+// Transport wraps a new transport of a registry (plain or TLS-skipping)
+// in the policy. Registry shares its transports among its requests.
 func (r Retry) Transport(insecure bool) http.RoundTripper {
-	return &retryTransport{inner: baseTransport(insecure, r.Timeout), policy: r}
+	return r.over(newBaseTransport(insecure, r.Timeout))
 }
 
-var (
-	basesMu sync.Mutex
-	bases   = map[[2]int64]*http.Transport{}
-)
+func (r Retry) over(base http.RoundTripper) http.RoundTripper {
+	return &retryTransport{inner: base, policy: r}
+}
 
-// baseTransport is ggcr's default transport with a limit on the wait for
-// response headers; one per setting, so that connections are reused.
-func baseTransport(insecure bool, timeout time.Duration) *http.Transport {
+// transports are a Registry's base transports, one per setting, so that
+// its requests reuse connections.
+type transports struct {
+	mu    sync.Mutex
+	bases map[[2]int64]*http.Transport
+}
+
+// get is the base transport for the setting, made on first use.
+func (ts *transports) get(insecure bool, timeout time.Duration) *http.Transport {
 	key := [2]int64{0, int64(timeout)}
 	if insecure {
 		key[0] = 1
 	}
-	basesMu.Lock()
-	defer basesMu.Unlock()
-	if t, ok := bases[key]; ok {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if t, ok := ts.bases[key]; ok {
 		return t
 	}
+	if ts.bases == nil {
+		ts.bases = map[[2]int64]*http.Transport{}
+	}
+	t := newBaseTransport(insecure, timeout)
+	ts.bases[key] = t
+	return t
+}
+
+// newBaseTransport is ggcr's default transport with a limit on the wait
+// for response headers.
+func newBaseTransport(insecure bool, timeout time.Duration) *http.Transport {
 	t := remote.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = timeout
 	if insecure {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for by the platform
 	}
-	bases[key] = t
 	return t
 }
 

@@ -206,3 +206,22 @@ func TestRetryFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistrySharesTransports: a Registry from NewRegistry, and its
+// copies, reuse one base transport per setting; the zero Registry works
+// with a new one each time.
+func TestRegistrySharesTransports(t *testing.T) {
+	r := NewRegistry(nil, []string{"insecure.example"}, Retry{})
+	copied := r
+	inner := func(rt http.RoundTripper) http.RoundTripper { return rt.(*retryTransport).inner }
+	if inner(r.transport("a.example")) != inner(copied.transport("b.example")) {
+		t.Error("a copy of the registry made a new transport for the same setting")
+	}
+	if inner(r.transport("a.example")) == inner(r.transport("insecure.example")) {
+		t.Error("the secure and the insecure registry share a transport")
+	}
+	var zero Registry
+	if inner(zero.transport("a.example")) == inner(zero.transport("a.example")) {
+		t.Error("the zero Registry shares transports: it has nowhere to keep them")
+	}
+}

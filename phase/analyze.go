@@ -19,7 +19,7 @@ import (
 
 // Labels the lifecycle reads and writes (CONFORMANCE LBL-1, LBL-2).
 const (
-	LabelLifecycleMetadata = "io.buildpacks.lifecycle.metadata"
+	LabelLifecycleMetadata = files.LabelLifecycleMetadata
 	LabelBaseID            = "io.buildpacks.base.id"
 	LabelDistroName        = "io.buildpacks.base.distro.name"
 	LabelDistroVersion     = "io.buildpacks.base.distro.version"

@@ -63,7 +63,7 @@ func (x *exporter) cacheLayers(ctx context.Context, store cacheStore, bps []*bui
 				continue
 			}
 			label := bp.Buildpack.ID + ":" + name
-			lt, err := readLayerFile(t)
+			lt, err := buildpack.ReadLayerFile(t)
 			if err != nil {
 				x.logger.Warnf("not caching layer %s: %s", label, err)
 				continue

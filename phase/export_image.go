@@ -115,13 +115,13 @@ func (x *exporter) labels(md launch.Metadata, lmd files.LayersMetadata) (map[str
 		out[l.Key] = l.Value
 	}
 	var err error
-	if out[LabelLifecycleMetadata], err = lifecycleLabel(lmd); err != nil {
+	if out[LabelLifecycleMetadata], err = files.LifecycleLabel(lmd); err != nil {
 		return nil, platform.Exit(platform.CodeExport, err)
 	}
 	if out[LabelBuildMetadata], err = buildLabel(md, v, x.cfg.LifecycleVersion); err != nil {
 		return nil, platform.Exit(platform.CodeExport, err)
 	}
-	if out[LabelProjectMetadata], err = projectLabel(in.ProjectMetadataPath); err != nil {
+	if out[LabelProjectMetadata], err = files.ProjectLabel(in.ProjectMetadataPath); err != nil {
 		return nil, platform.Exit(platform.CodeExport, err)
 	}
 	if v.Supports(api.PlatformExecEnv) && x.cfg.ExecEnv != "" {

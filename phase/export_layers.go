@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/cnb-lifecycle/lifecycle/api"
 	"github.com/cnb-lifecycle/lifecycle/archive"
 	"github.com/cnb-lifecycle/lifecycle/buildpack"
@@ -185,7 +184,7 @@ func (x *exporter) buildpackLayers(bp *buildpack.Descriptor, prev files.LayersMe
 			prevLayers = p.Layers
 		}
 	}
-	if store, err := readStore(filepath.Join(dir, "store.toml")); err != nil {
+	if store, err := buildpack.ReadStore(filepath.Join(dir, "store.toml")); err != nil {
 		return nil, entry, platform.Exit(platform.CodeExport, err)
 	} else if store != nil {
 		entry.Store = files.BuildpackStore{Metadata: store}
@@ -197,7 +196,7 @@ func (x *exporter) buildpackLayers(bp *buildpack.Descriptor, prev files.LayersMe
 		if name == "launch" || name == "build" || name == "store" {
 			continue
 		}
-		lt, err := readLayerFile(t)
+		lt, err := buildpack.ReadLayerFile(t)
 		if err != nil {
 			return nil, entry, platform.Exit(platform.CodeExport, errors.Wrapf(err, "layers of %s", bp))
 		}
@@ -234,32 +233,6 @@ func (x *exporter) buildpackLayers(bp *buildpack.Descriptor, prev files.LayersMe
 		jobs = append(jobs, job)
 	}
 	return jobs, entry, nil
-}
-
-type layerFile struct {
-	Types    buildpack.LayerTypes `toml:"types"`
-	Metadata map[string]any       `toml:"metadata"`
-}
-
-func readLayerFile(path string) (layerFile, error) {
-	var lf layerFile
-	if _, err := toml.DecodeFile(path, &lf); err != nil {
-		return lf, errors.Wrapf(err, "parsing %s", path)
-	}
-	return lf, nil
-}
-
-func readStore(path string) (map[string]any, error) {
-	var st struct {
-		Metadata map[string]any `toml:"metadata"`
-	}
-	if _, err := os.Stat(path); os.IsNotExist(err) {
-		return nil, nil
-	}
-	if _, err := toml.DecodeFile(path, &st); err != nil {
-		return nil, errors.Wrapf(err, "parsing %s", path)
-	}
-	return st.Metadata, nil
 }
 
 // processLinks makes <scratch>/process/<type> -> /cnb/lifecycle/launcher

@@ -53,7 +53,7 @@ func registry(ctx context.Context, s *Session, insecure []string, refs ...string
 		return image.Registry{}, platform.Exit(platform.CodeGeneric, err)
 	}
 	retry.Warn = s.Logger.Warnf
-	reg := image.Registry{Keychain: kc, Insecure: insecure, Retry: retry}
+	reg := image.NewRegistry(kc, insecure, retry)
 	var parsed []name.Reference
 	for _, r := range refs {
 		if r == "" {

@@ -40,7 +40,9 @@ type command struct {
 	run        func(ctx context.Context, s *Session) error
 }
 
-// execute is the shared part of every phase (CONFORMANCE GEN-2..GEN-9).
+// execute is the shared part of every phase (CONFORMANCE GEN-2..GEN-9):
+// the Platform API, the flags, the session's checks, then the phase, whose
+// error becomes one line and the exit code it carries.
 func execute(ctx context.Context, c command, args []string, env platform.LookupEnv, stdout, stderr io.Writer) int {
 	name := string(c.phase)
 	if len(args) > 0 {
@@ -48,93 +50,107 @@ func execute(ctx context.Context, c command, args []string, env platform.LookupE
 		args = args[1:]
 	}
 	early := log.New(stdout, stderr, log.InfoLevel, false)
-
 	v, err := platform.ResolveAPI(env)
 	if err != nil {
 		early.Errorf("%s", err)
 		return platform.CodeOf(err, platform.CodeIncompatiblePlatformAPI)
 	}
+	vals, rest, code, done := parseFlags(c.phase, name, v, args, stdout, stderr)
+	if done {
+		return code
+	}
+	s, code, ok := newSession(c, v, vals, rest, env, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if err := c.run(ctx, s); err != nil {
+		if ctx.Err() != nil {
+			// SIGTERM or SIGINT: the phase stopped its children and
+			// removed its temporary files on the way out.
+			s.Logger.Errorf("failed to %s: interrupted by a signal", c.verb)
+			return c.fallback
+		}
+		s.Logger.Errorf("failed to %s: %s", c.verb, image.OneLine(err)) // the cause, wrapped, on one line
+		return platform.CodeOf(err, c.fallback)
+	}
+	return 0
+}
 
-	vals := platform.Values{}
+// parseFlags parses the phase's flags for Platform API v; done says the
+// process ends here with code (-h, -version, an unknown flag: GEN-3, GEN-6).
+func parseFlags(p platform.Phase, name string, v api.Version, args []string, stdout, stderr io.Writer) (vals platform.Values, rest []string, code int, done bool) {
+	vals = platform.Values{}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	flags := platform.Flags(c.phase, v)
-	for _, f := range flags {
+	for _, f := range platform.Flags(p, v) {
 		fs.Var(&flagValue{vals: vals, flag: f}, f.Name, usage(f))
 	}
 	showVersion := fs.Bool("version", false, "print the lifecycle version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: %s [flags]%s\n\nFlags (Platform API %s):\n", name, positionalUsage(c.phase), v)
+		fmt.Fprintf(fs.Output(), "Usage: %s [flags]%s\n\nFlags (Platform API %s):\n", name, positionalUsage(p), v)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return nil, nil, 0, true
 		}
-		return platform.CodeUnknownFlag
+		return nil, nil, platform.CodeUnknownFlag, true
 	}
 	if *showVersion {
 		fmt.Fprintln(stdout, buildinfo.Version)
-		return 0
+		return nil, nil, 0, true
 	}
+	return vals, fs.Args(), 0, false
+}
 
+// newSession resolves logging, the positional arguments and the modes, and
+// checks the user; !ok says the process ends with code, the error printed.
+func newSession(c command, v api.Version, vals platform.Values, args []string, env platform.LookupEnv, stdout, stderr io.Writer) (*Session, int, bool) {
+	early := log.New(stdout, stderr, log.InfoLevel, false)
 	logging, err := platform.ResolveLogging(c.phase, v, vals, env)
 	if err != nil {
 		early.Errorf("%s", err)
-		return platform.CodeOf(err, platform.CodeGeneric)
+		return nil, platform.CodeOf(err, platform.CodeGeneric), false
 	}
 	level, err := log.ParseLevel(logging.Level)
 	if err != nil {
 		early.Errorf("-log-level: %s", err)
-		return platform.CodeGeneric
+		return nil, platform.CodeGeneric, false
 	}
 	logger := log.New(stdout, stderr, level, !logging.NoColor)
-
-	s := &Session{API: v, Values: vals, Args: fs.Args(), Env: env, Logger: logger}
+	s := &Session{API: v, Values: vals, Args: args, Env: env, Logger: logger}
 	for _, a := range platform.FlagsAfterArgs(s.Args) {
 		logger.Warnf("%q comes after a positional argument and is not read as a flag", a)
 	}
-	if err := platform.CheckArgs(c.phase, s.Args); err != nil {
+	fail := func(err error, fallback int) (*Session, int, bool) {
 		logger.Errorf("%s", err)
-		return platform.CodeOf(err, platform.CodeInvalidArgs)
+		return nil, platform.CodeOf(err, fallback), false
+	}
+	if err := platform.CheckArgs(c.phase, s.Args); err != nil {
+		return fail(err, platform.CodeInvalidArgs)
 	}
 	if s.Experimental, err = platform.ResolveExperimentalMode(env); err != nil {
-		logger.Errorf("%s", err)
-		return platform.CodeOf(err, platform.CodeGeneric)
+		return fail(err, platform.CodeGeneric)
 	}
 	if s.Deprecation, err = platform.ResolveDeprecationMode(env); err != nil {
-		logger.Errorf("%s", err)
-		return platform.CodeOf(err, platform.CodeGeneric)
+		return fail(err, platform.CodeGeneric)
 	}
 	if err := s.Deprecation.Check("platform API "+v.String(), api.DeprecatedPlatform(v), platform.CodeIncompatiblePlatformAPI, logger); err != nil {
-		logger.Errorf("%s", err)
-		return platform.CodeOf(err, platform.CodeIncompatiblePlatformAPI)
+		return fail(err, platform.CodeIncompatiblePlatformAPI)
 	}
 	if c.refuseRoot && priv.IsRoot() {
 		logger.Errorf("refusing to run as root: the %s runs buildpack code and must run as the build user", c.phase)
-		return platform.CodeGeneric
+		return nil, platform.CodeGeneric, false
 	}
 	if c.refuseRoot {
 		// The buildpacks run as this process's user: keep its
 		// environment, credentials included, from them (PRIV-4).
 		if err := priv.HideEnvironment(); err != nil {
 			logger.Errorf("hiding the %s's environment from buildpacks: %s", c.phase, err)
-			return platform.CodeGeneric
+			return nil, platform.CodeGeneric, false
 		}
 	}
-
-	if err := c.run(ctx, s); err != nil {
-		if ctx.Err() != nil {
-			// SIGTERM or SIGINT: the phase stopped its children and
-			// removed its temporary files on the way out.
-			logger.Errorf("failed to %s: interrupted by a signal", c.verb)
-			return c.fallback
-		}
-		code := platform.CodeOf(err, c.fallback)
-		logger.Errorf("failed to %s: %s", c.verb, image.OneLine(err)) // the cause, wrapped, on one line
-		return code
-	}
-	return 0
+	return s, 0, true
 }
 
 // flagValue records a flag's occurrences in platform.Values, checking the

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,9 +45,7 @@ type Docker struct {
 	// Set for a private daemon only.
 	dir     string // holds data, exec root, pid file, socket and log
 	logPath string
-	cmd     *exec.Cmd
-	done    chan struct{} // closed once dockerd has exited
-	waitErr error
+	proc    *process
 	netns   *os.File // its network namespace (docker_netns.go)
 	fwd     forwards // what Expose opened in it
 
@@ -151,32 +148,13 @@ func launchDaemon(prefix, name string, command func(dir, sock string) (*exec.Cmd
 }
 
 // start runs cmd as the daemon's process, in the daemon's network
-// namespace, waited for in the background.
+// namespace.
 func (d *Docker) start(cmd *exec.Cmd) error {
-	done := make(chan struct{})
-	started := make(chan error, 1)
-	go func() {
-		// Pdeathsig fires when the thread that started the child exits:
-		// keep that thread to this goroutine, alive until the child is gone.
-		// The child inherits the thread's network namespace; the thread,
-		// never unlocked, is discarded with the goroutine.
-		runtime.LockOSThread()
-		if err := enterNetns(d.netns); err != nil {
-			started <- err
-			return
-		}
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		d.waitErr = cmd.Wait()
-		close(done)
-	}()
-	if err := <-started; err != nil {
+	p, err := startProcess(d.name, d.host, cmd, d.netns)
+	if err != nil {
 		return err
 	}
-	d.cmd, d.done = cmd, done
+	d.proc = p
 	return nil
 }
 
@@ -216,22 +194,10 @@ func dockerdEnv() []string {
 
 // waitReady waits until the private daemon answers GET /_ping.
 func (d *Docker) waitReady() error {
-	deadline := time.Now().Add(dockerReadyTimeout)
-	for {
-		select {
-		case <-d.done:
-			return fmt.Errorf("%s exited before it answered on %s: %v\n%s", d.name, d.host, d.waitErr, d.logTail())
-		default:
-		}
+	return d.proc.waitReady(dockerReadyTimeout, func() error {
 		_, err := pingDocker(d.host, 2*time.Second)
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer on %s within %s: %v\n%s", d.name, d.host, dockerReadyTimeout, err, d.logTail())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return err
+	}, d.logTail)
 }
 
 // Host is the daemon's address as a DOCKER_HOST value, such as
@@ -239,14 +205,14 @@ func (d *Docker) waitReady() error {
 func (d *Docker) Host() string { return d.host }
 
 // Started says whether StartDocker or LaunchDocker started this daemon.
-func (d *Docker) Started() bool { return d.cmd != nil }
+func (d *Docker) Started() bool { return d.proc != nil }
 
 // PID is the process id of a daemon this package started, else 0.
 func (d *Docker) PID() int {
-	if d.cmd == nil {
+	if d.proc == nil {
 		return 0
 	}
-	return d.cmd.Process.Pid
+	return d.proc.pid()
 }
 
 // Log is what a daemon this package started has printed so far.
@@ -291,7 +257,7 @@ func (d *Docker) Command(args ...string) *exec.Cmd {
 // A daemon found running is left alone. Calling Stop again does nothing
 // and returns the same error.
 func (d *Docker) Stop() error {
-	if d.cmd == nil {
+	if d.proc == nil {
 		return nil
 	}
 	d.stopOnce.Do(func() { d.stopErr = d.stop() })
@@ -299,22 +265,9 @@ func (d *Docker) Stop() error {
 }
 
 func (d *Docker) stop() error {
-	var err error
-	pgid := d.cmd.Process.Pid
+	pgid := d.proc.pid()
 	containerd := d.containerdPID()
-	select {
-	case <-d.done:
-		err = fmt.Errorf("%s on %s had exited on its own: %v\n%s", d.name, d.host, d.waitErr, d.logTail())
-	default:
-		_ = d.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-d.done:
-		case <-time.After(dockerStopTimeout):
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			<-d.done
-			err = fmt.Errorf("%s on %s ignored SIGTERM for %s and was killed", d.name, d.host, dockerStopTimeout)
-		}
-	}
+	err := d.proc.terminate(dockerStopTimeout, true, d.logTail)
 	// Anything left in its group (it puts its managed containerd in a
 	// session of its own, handled below).
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)

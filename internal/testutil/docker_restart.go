@@ -16,22 +16,14 @@ import (
 // (A SIGKILLed private dockerd does not come back: its managed containerd
 // does not restart on the same state directory.)
 func (d *Docker) Halt() error {
-	if d.cmd == nil {
+	if d.proc == nil {
 		return fmt.Errorf("the daemon on %s was not started by this package", d.host)
 	}
-	select {
-	case <-d.done:
-		return fmt.Errorf("%s on %s had already exited: %v", d.name, d.host, d.waitErr)
-	default:
+	if d.proc.exited() {
+		return fmt.Errorf("%s on %s had already exited: %v", d.name, d.host, d.proc.waitErr)
 	}
-	pgid := d.cmd.Process.Pid
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.done:
-	case <-time.After(dockerStopTimeout):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-d.done
-	}
+	pgid := d.proc.pid()
+	_ = d.proc.terminate(dockerStopTimeout, true, d.logTail)
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	if pid := d.containerdPID(); pid > 0 && d.ownsProcess(pid) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
@@ -45,12 +37,10 @@ func (d *Docker) Halt() error {
 // Restart starts a halted daemon again on the same socket and data root
 // and waits until it answers.
 func (d *Docker) Restart() error {
-	if d.cmd == nil {
+	if d.proc == nil {
 		return fmt.Errorf("the daemon on %s was not started by this package", d.host)
 	}
-	select {
-	case <-d.done:
-	default:
+	if !d.proc.exited() {
 		return fmt.Errorf("%s on %s is still running", d.name, d.host)
 	}
 	logFile, err := os.OpenFile(d.logPath, os.O_WRONLY|os.O_APPEND, 0)
@@ -59,7 +49,7 @@ func (d *Docker) Restart() error {
 	}
 	defer logFile.Close()
 	_ = os.Remove(filepath.Join(d.dir, "d.pid"))
-	cmd := dockerdCommand(d.cmd.Path, d.dir, strings.TrimPrefix(d.host, "unix://"))
+	cmd := dockerdCommand(d.proc.cmd.Path, d.dir, strings.TrimPrefix(d.host, "unix://"))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := d.start(cmd); err != nil {
 		return fmt.Errorf("restarting %s: %v", d.name, err)

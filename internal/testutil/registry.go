@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,9 +43,7 @@ type Registry struct {
 	tempDir bool // dir was made by LaunchRegistry and goes with Stop
 	logPath string
 
-	cmd     *exec.Cmd
-	done    chan struct{} // closed once the process has exited
-	waitErr error         // what cmd.Wait said, once done is closed
+	proc *process
 
 	stopOnce sync.Once
 	stopErr  error
@@ -150,23 +147,11 @@ func launch(bin, dir string, attempt int, host string) (*Registry, error) {
 	// Should the test binary die without stopping it, the registry goes too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 
-	r := &Registry{host: host, dir: dir, logPath: logPath, cmd: cmd, done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		// Pdeathsig fires when the thread that started the child exits:
-		// keep that thread to this goroutine, alive until the child is gone.
-		runtime.LockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		r.waitErr = cmd.Wait()
-		close(r.done)
-	}()
-	if err := <-started; err != nil {
-		return nil, fmt.Errorf("starting %s: %v", bin, err)
+	proc, err := startProcess(registryBinary, host, cmd, nil)
+	if err != nil {
+		return nil, err
 	}
+	r := &Registry{host: host, dir: dir, logPath: logPath, proc: proc}
 	if err := r.waitReady(); err != nil {
 		_ = r.Stop()
 		if strings.Contains(r.Log(), "address already in use") {
@@ -224,27 +209,18 @@ func freePort() (int, error) {
 // waitReady waits until the registry answers GET /v2/.
 func (r *Registry) waitReady() error {
 	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(readyTimeout)
-	for {
-		select {
-		case <-r.done:
-			return fmt.Errorf("%s exited before it answered on %s: %v\n%s", registryBinary, r.host, r.waitErr, r.Log())
-		default:
-		}
+	return r.proc.waitReady(readyTimeout, func() error {
 		resp, err := client.Get("http://" + r.host + "/v2/")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized {
-				return nil
-			}
-			err = fmt.Errorf("GET /v2/: %s", resp.Status)
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer on %s within %s: %v\n%s", registryBinary, r.host, readyTimeout, err, r.Log())
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnauthorized {
+			return fmt.Errorf("GET /v2/: %s", resp.Status)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	}, r.Log)
 }
 
 // Host is the registry's "127.0.0.1:PORT".
@@ -259,7 +235,7 @@ func (r *Registry) Ref(repo string) string { return r.host + "/" + strings.TrimP
 func (r *Registry) Dir() string { return r.dir }
 
 // PID is the registry's process id.
-func (r *Registry) PID() int { return r.cmd.Process.Pid }
+func (r *Registry) PID() int { return r.proc.pid() }
 
 // Log is what the registry has printed so far.
 func (r *Registry) Log() string {
@@ -280,20 +256,7 @@ func (r *Registry) Stop() error {
 }
 
 func (r *Registry) stop() error {
-	var err error
-	select {
-	case <-r.done:
-		err = fmt.Errorf("%s on %s had exited on its own: %v\n%s", registryBinary, r.host, r.waitErr, r.Log())
-	default:
-		_ = r.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-r.done:
-		case <-time.After(stopTimeout):
-			_ = r.cmd.Process.Kill()
-			<-r.done
-			err = fmt.Errorf("%s on %s ignored SIGTERM for %s and was killed", registryBinary, r.host, stopTimeout)
-		}
-	}
+	err := r.proc.terminate(stopTimeout, false, r.Log)
 	if r.tempDir {
 		if rmErr := os.RemoveAll(r.dir); err == nil {
 			err = rmErr

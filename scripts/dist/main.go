@@ -74,61 +74,94 @@ func run(bin, version, out, repo string) error {
 	if version == "" {
 		return fmt.Errorf("-version is required")
 	}
-	multi, err := os.ReadFile(filepath.Join(bin, "lifecycle"))
+	d, err := readDist(bin, version)
 	if err != nil {
 		return err
 	}
-	launcher, err := os.ReadFile(filepath.Join(bin, "launcher"))
-	if err != nil {
-		return err
-	}
-	bp, pl := versions(api.SupportedBuildpack()), versions(api.SupportedPlatform())
-	var desc strings.Builder
-	fmt.Fprintf(&desc, "[apis]\n[apis.buildpack]\n  deprecated = []\n  supported = %s\n[apis.platform]\n  deprecated = []\n  supported = %s\n\n[lifecycle]\n  version = %q\n",
-		tomlList(bp.Supported), tomlList(pl.Supported), version)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
+	tgz, err := d.writeTarball(out)
+	if err != nil {
+		return err
+	}
+	img, err := d.image()
+	if err != nil {
+		return err
+	}
+	tag, err := writeImage(img, out, repo, version)
+	if err != nil {
+		return err
+	}
+	size := int64(len(d.multi) + len(d.launcher))
+	fmt.Printf("%s\n%s (%s)\n/cnb/lifecycle: %.1f MB\n", tgz, tag, filepath.Join(out, "lifecycle-image.tar"), float64(size)/1e6)
+	return nil
+}
 
-	// The tarball pack reads.
+// dist is what goes into the tarball and the image.
+type dist struct {
+	version         string
+	multi, launcher []byte // the lifecycle multi-call binary and the launcher
+	bp, pl          apiSet
+	sboms           []entry
+}
+
+func readDist(bin, version string) (*dist, error) {
+	d := &dist{version: version, bp: versions(api.SupportedBuildpack()), pl: versions(api.SupportedPlatform())}
+	var err error
+	if d.multi, err = os.ReadFile(filepath.Join(bin, "lifecycle")); err != nil {
+		return nil, err
+	}
+	if d.launcher, err = os.ReadFile(filepath.Join(bin, "launcher")); err != nil {
+		return nil, err
+	}
+	if d.sboms, err = sbomFiles(bin, version); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// files are the lifecycle directory's entries under prefix.
+func (d *dist) files(prefix string) []entry {
+	es := []entry{{name: prefix + "/", mode: 0o755, dir: true},
+		{name: prefix + "/lifecycle", mode: 0o755, data: d.multi},
+		{name: prefix + "/launcher", mode: 0o755, data: d.launcher}}
+	for _, p := range phases {
+		es = append(es, entry{name: prefix + "/" + p, link: "lifecycle"})
+	}
+	for _, f := range d.sboms {
+		es = append(es, entry{name: prefix + "/" + f.name, mode: 0o644, data: f.data})
+	}
+	return es
+}
+
+// writeTarball writes the tarball pack reads, with lifecycle.toml, and
+// returns its path.
+func (d *dist) writeTarball(out string) (string, error) {
+	var desc strings.Builder
+	fmt.Fprintf(&desc, "[apis]\n[apis.buildpack]\n  deprecated = []\n  supported = %s\n[apis.platform]\n  deprecated = []\n  supported = %s\n\n[lifecycle]\n  version = %q\n",
+		tomlList(d.bp.Supported), tomlList(d.pl.Supported), d.version)
 	arch := map[string]string{"amd64": "x86-64"}[runtime.GOARCH]
 	if arch == "" {
 		arch = runtime.GOARCH
 	}
-	tgz := filepath.Join(out, fmt.Sprintf("lifecycle-v%s+linux.%s.tgz", version, arch))
-	sboms, err := sbomFiles(bin, version)
+	tgz := filepath.Join(out, fmt.Sprintf("lifecycle-v%s+linux.%s.tgz", d.version, arch))
+	tarData, err := tarOf(append([]entry{{name: "lifecycle.toml", mode: 0o644, data: []byte(desc.String())}}, d.files("lifecycle")...))
 	if err != nil {
-		return err
-	}
-	files := func(prefix string) []entry {
-		es := []entry{{name: prefix + "/", mode: 0o755, dir: true},
-			{name: prefix + "/lifecycle", mode: 0o755, data: multi},
-			{name: prefix + "/launcher", mode: 0o755, data: launcher}}
-		for _, p := range phases {
-			es = append(es, entry{name: prefix + "/" + p, link: "lifecycle"})
-		}
-		for _, f := range sboms {
-			es = append(es, entry{name: prefix + "/" + f.name, mode: 0o644, data: f.data})
-		}
-		return es
-	}
-	tarData, err := tarOf(append([]entry{{name: "lifecycle.toml", mode: 0o644, data: []byte(desc.String())}}, files("lifecycle")...))
-	if err != nil {
-		return err
+		return "", err
 	}
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	zw.Write(tarData)
 	if err := zw.Close(); err != nil {
-		return err
+		return "", err
 	}
-	if err := os.WriteFile(tgz, gz.Bytes(), 0o644); err != nil {
-		return err
-	}
+	return tgz, os.WriteFile(tgz, gz.Bytes(), 0o644)
+}
 
-	// The lifecycle image.
-	// Platforms run the phases of this image as root (or as the build
-	// user they name): root must exist, and phases need a /tmp.
+// image is the lifecycle image. Platforms run its phases as root (or as
+// the build user they name): root must exist, and phases need a /tmp.
+func (d *dist) image() (v1.Image, error) {
 	system := []entry{
 		{name: "etc/", mode: 0o755, dir: true},
 		{name: "etc/passwd", mode: 0o644, data: []byte("root:x:0:0:root:/root:/sbin/nologin\n")},
@@ -137,58 +170,56 @@ func run(bin, version, out, repo string) error {
 		{name: "tmp/", mode: 0o1777, dir: true},
 		{name: "cnb/", mode: 0o755, dir: true},
 	}
-	layerData, err := tarOf(append(system, files("cnb/lifecycle")...))
+	layerData, err := tarOf(append(system, d.files("cnb/lifecycle")...))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(layerData)), nil
 	}, tarball.WithMediaType(types.OCILayer))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	base := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
-	img, err := mutate.Append(base, mutate.Addendum{Layer: layer, History: v1.History{CreatedBy: "cnb-lifecycle " + version}})
+	img, err := mutate.Append(base, mutate.Addendum{Layer: layer, History: v1.History{CreatedBy: "cnb-lifecycle " + d.version}})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cf, err := img.ConfigFile()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cf = cf.DeepCopy()
-	apis, _ := json.Marshal(map[string]apiSet{"buildpack": bp, "platform": pl})
-	builderMD, _ := json.Marshal(map[string]any{"lifecycle": map[string]any{"version": version,
-		"apis": map[string]apiSet{"buildpack": bp, "platform": pl}}})
+	apis, _ := json.Marshal(map[string]apiSet{"buildpack": d.bp, "platform": d.pl})
+	builderMD, _ := json.Marshal(map[string]any{"lifecycle": map[string]any{"version": d.version,
+		"apis": map[string]apiSet{"buildpack": d.bp, "platform": d.pl}}})
 	cf.OS, cf.Architecture, cf.Created = "linux", runtime.GOARCH, v1.Time{Time: mtime}
 	cf.Config.WorkingDir = "/layers"
 	cf.Config.Labels = map[string]string{
-		"io.buildpacks.lifecycle.version": version,
+		"io.buildpacks.lifecycle.version": d.version,
 		"io.buildpacks.lifecycle.apis":    string(apis),
 		"io.buildpacks.builder.metadata":  string(builderMD),
 	}
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
-		return err
-	}
+	return mutate.ConfigFile(img, cf)
+}
+
+// writeImage writes img as a docker load archive and an OCI layout, and
+// returns its tag.
+func writeImage(img v1.Image, out, repo, version string) (name.Tag, error) {
 	tag, err := name.NewTag(repo + ":" + version)
 	if err != nil {
-		return err
+		return tag, err
 	}
 	if err := tarball.WriteToFile(filepath.Join(out, "lifecycle-image.tar"), tag, img); err != nil {
-		return err
+		return tag, err
 	}
 	lp := filepath.Join(out, "lifecycle-image")
 	os.RemoveAll(lp)
 	p, err := layout.Write(lp, empty.Index)
 	if err != nil {
-		return err
+		return tag, err
 	}
-	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": version})); err != nil {
-		return err
-	}
-	size := int64(len(multi) + len(launcher))
-	fmt.Printf("%s\n%s (%s)\n/cnb/lifecycle: %.1f MB\n", tgz, tag, filepath.Join(out, "lifecycle-image.tar"), float64(size)/1e6)
-	return nil
+	return tag, p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": version}))
 }
 
 func tomlList(vs []string) string {
