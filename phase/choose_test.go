@@ -21,7 +21,9 @@ type probeStore struct {
 	readable map[string]bool
 }
 
-func (s probeStore) available(_ context.Context, ref name.Reference) bool { return s.readable[ref.String()] }
+func (s probeStore) available(_ context.Context, ref name.Reference) bool {
+	return s.readable[ref.String()]
+}
 
 // TestChooseRunImage: -run-image wins; else among run.toml's first image
 // and its mirrors the first readable one on the app's registry, else the
