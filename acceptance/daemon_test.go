@@ -132,6 +132,29 @@ func (w *daemonWorkspace) buildAndExport(t *testing.T, stamp string, exportArgs 
 	return w.run("exporter", runOpts{privileged: true, env: w.daemonEnv(), args: append(args, w.appRef)})
 }
 
+// rebaseOntoNewRun loads a new run image (/etc/run-version 2) under the
+// run image's name and rebases the app image onto it with -daemon; it
+// returns the rebaser's report path and the new image ID.
+func (w *daemonWorkspace) rebaseOntoNewRun(t *testing.T) (report, after string) {
+	t.Helper()
+	before := w.imageID(t, w.appRef)
+	testutil.LoadImage(t, w.docker, testutil.BusyboxImage(t, testutil.WithFiles(map[string]string{"etc/run-version": "2\n"})), w.runName)
+	report = filepath.Join(w.Out, "rebase.toml")
+	res := w.run("rebaser", runOpts{privileged: true, env: w.daemonEnv(), args: []string{"-daemon", "-report", report, w.appRef}})
+	wantCode(t, "rebaser", res, 0)
+	if after = w.imageID(t, w.appRef); after == before {
+		t.Fatal("the rebase did not change the image")
+	}
+	return report, after
+}
+
+// create runs the creator with -daemon, privileged.
+func (w *daemonWorkspace) create() result {
+	return w.run("creator", runOpts{privileged: true, env: w.daemonEnv(), args: []string{"-daemon",
+		"-app", w.App, "-layers", w.Layers, "-buildpacks", w.Buildpacks, "-order", w.Order, "-platform", w.Platform,
+		"-launcher", filepath.Join(binDir, "launcher"), "-run-image", w.runName, w.appRef}})
+}
+
 func (w *daemonWorkspace) imageID(t *testing.T, ref string) string {
 	t.Helper()
 	id, err := w.docker.ImageID(ref)
@@ -262,16 +285,8 @@ func TestREB_DaemonRebase(t *testing.T) {
 	t.Parallel()
 	w := newDaemonWorkspace(t)
 	wantCode(t, "exporter", w.buildAndExport(t, "1"), 0)
-	before := w.imageID(t, w.appRef)
-	testutil.LoadImage(t, w.docker, testutil.BusyboxImage(t, testutil.WithFiles(map[string]string{"etc/run-version": "2\n"})), w.runName)
+	report, after := w.rebaseOntoNewRun(t)
 	runID := w.imageID(t, w.runName)
-	report := filepath.Join(w.Out, "rebase.toml")
-	res := w.run("rebaser", runOpts{privileged: true, env: w.daemonEnv(), args: []string{"-daemon", "-report", report, w.appRef}})
-	wantCode(t, "rebaser", res, 0)
-	after := w.imageID(t, w.appRef)
-	if after == before {
-		t.Fatal("the rebase did not change the image")
-	}
 	var r struct {
 		Image struct {
 			ImageID string `toml:"image-id"`
@@ -294,10 +309,7 @@ func TestREB_DaemonRebase(t *testing.T) {
 func TestCRE1_CreatorDaemon(t *testing.T) {
 	t.Parallel()
 	w := newDaemonWorkspace(t)
-	res := w.run("creator", runOpts{privileged: true, env: w.daemonEnv(), args: []string{"-daemon",
-		"-app", w.App, "-layers", w.Layers, "-buildpacks", w.Buildpacks, "-order", w.Order, "-platform", w.Platform,
-		"-launcher", filepath.Join(binDir, "launcher"), "-run-image", w.runName, w.appRef}})
-	wantCode(t, "creator", res, 0)
+	wantCode(t, "creator", w.create(), 0)
 	wantContains(t, "creator image", w.dockerRun(t, w.appRef), "serving default-args")
 }
 

@@ -1,7 +1,6 @@
 package acceptance
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,16 +11,7 @@ import (
 // (podman system service, Docker API 1.41) started for the test.
 func newPodmanWorkspace(t *testing.T, runOpts ...testutil.ImageOption) *daemonWorkspace {
 	t.Helper()
-	p, err := testutil.LaunchPodman()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Stop(); err != nil {
-			t.Errorf("stopping podman: %v", err)
-		}
-	})
-	return newDaemonWorkspaceOn(t, p, runOpts...)
+	return newDaemonWorkspaceOn(t, testutil.StartPodman(t), runOpts...)
 }
 
 // podmanRun runs the image with podman run and returns its output.
@@ -74,13 +64,7 @@ func TestTGT3_PodmanExport(t *testing.T) {
 	wantContains(t, "rebuilt image", w.podmanRun(t, w.appRef), "serving default-args from hello from the app")
 
 	// A new run image under the same name; the rebaser moves the app onto it.
-	testutil.LoadImage(t, w.docker, testutil.BusyboxImage(t, testutil.WithFiles(map[string]string{"etc/run-version": "2\n"})), w.runName)
-	before := w.imageID(t, w.appRef)
-	res = w.run("rebaser", runOpts{privileged: true, env: w.daemonEnv(), args: []string{"-daemon", "-report", filepath.Join(w.Out, "rebase.toml"), w.appRef}})
-	wantCode(t, "rebaser", res, 0)
-	if after := w.imageID(t, w.appRef); after == before {
-		t.Error("the rebase did not change the image")
-	}
+	w.rebaseOntoNewRun(t)
 	if out := w.podmanRun(t, "--entrypoint", "/bin/cat", w.appRef, "/etc/run-version"); strings.TrimSpace(out) != "2" {
 		t.Errorf("rebased image /etc/run-version = %q, want 2", out)
 	}
@@ -92,9 +76,6 @@ func TestTGT3_PodmanExport(t *testing.T) {
 func TestCRE1_CreatorPodman(t *testing.T) {
 	t.Parallel()
 	w := newPodmanWorkspace(t)
-	res := w.run("creator", runOpts{privileged: true, env: w.daemonEnv(), args: []string{"-daemon",
-		"-app", w.App, "-layers", w.Layers, "-buildpacks", w.Buildpacks, "-order", w.Order, "-platform", w.Platform,
-		"-launcher", filepath.Join(binDir, "launcher"), "-run-image", w.runName, w.appRef}})
-	wantCode(t, "creator", res, 0)
+	wantCode(t, "creator", w.create(), 0)
 	wantContains(t, "creator image", w.podmanRun(t, w.appRef), "serving default-args")
 }

@@ -14,15 +14,7 @@ import (
 // connects to it.
 func podmanClient(t *testing.T) (*testutil.Docker, *Client) {
 	t.Helper()
-	p, err := testutil.LaunchPodman()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Stop(); err != nil {
-			t.Errorf("stopping podman: %v", err)
-		}
-	})
+	p := testutil.StartPodman(t)
 	c, err := New(testContext(t), p.Host())
 	if err != nil {
 		t.Fatalf("New(%s) = %v", p.Host(), err)

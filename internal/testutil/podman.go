@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
+	"testing"
 )
 
 // podmanBinary is Debian's podman (4.3, Docker API 1.41).
@@ -31,6 +32,22 @@ func LaunchPodman() (*Docker, error) {
 	return launchDaemon("pdm", podmanBinary, func(dir, sock string) (*exec.Cmd, error) {
 		return podmanCommand(bin, dir, sock)
 	})
+}
+
+// StartPodman is LaunchPodman for one test: the service stops when the
+// test ends.
+func StartPodman(t testing.TB) *Docker {
+	t.Helper()
+	p, err := LaunchPodman()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Stop(); err != nil {
+			t.Errorf("stopping podman: %v", err)
+		}
+	})
+	return p
 }
 
 // podmanCommand writes the private service's configuration into dir and
