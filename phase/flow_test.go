@@ -15,6 +15,7 @@ import (
 
 	"github.com/cnb-lifecycle/lifecycle/api"
 	"github.com/cnb-lifecycle/lifecycle/buildpack"
+	"github.com/cnb-lifecycle/lifecycle/cache"
 	"github.com/cnb-lifecycle/lifecycle/image"
 	"github.com/cnb-lifecycle/lifecycle/internal/testutil"
 	"github.com/cnb-lifecycle/lifecycle/launch"
@@ -32,6 +33,7 @@ type flow struct {
 	dir, layers, app        string
 	launcher, analyzed      string
 	group, report, cacheDir string
+	cacheImage              string
 	reg                     image.Registry
 	host, appRef, runRef    string
 	v                       api.Version
@@ -89,6 +91,10 @@ func (f *flow) analyze(st ImageStore) files.Analyzed {
 	return a
 }
 
+// withCacheImage makes the exports and restores use cache image ref
+// instead of the volume cache.
+func (f *flow) withCacheImage(ref string) { f.cacheImage, f.cacheDir = ref, "" }
+
 func (f *flow) export(st ImageStore, images ...string) ExportResult {
 	f.t.Helper()
 	res, _ := f.exportLogged(st, images...)
@@ -104,7 +110,7 @@ func (f *flow) exportLogged(st ImageStore, images ...string) (ExportResult, stri
 	}
 	res, err := Export(context.Background(), ExportConfig{PlatformAPI: f.v, Registry: f.reg, Store: st, Logger: log.New(&out, &out, log.InfoLevel, false),
 		LifecycleVersion: "0.0.1", Inputs: platform.ExportInputs{Images: images, AnalyzedPath: f.analyzed, AppDir: f.app,
-			CacheDir: f.cacheDir, GroupPath: f.group, LauncherPath: f.launcher, LayersDir: f.layers, ReportPath: f.report,
+			CacheDir: f.cacheDir, CacheImage: f.cacheImage, GroupPath: f.group, LauncherPath: f.launcher, LayersDir: f.layers, ReportPath: f.report,
 			RunPath: filepath.Join(f.dir, "run.toml"), UID: os.Getuid(), GID: os.Getgid()}})
 	if err != nil {
 		f.t.Fatalf("Export() = %v\n%s", err, out.String())
@@ -151,11 +157,7 @@ func TestFlowRegistry(t *testing.T) {
 	if a.Image == nil || a.Image.Reference != f.host+"/app@"+digest.String() {
 		t.Fatalf("second analyze previous image = %+v, want %s@%s", a.Image, f.appRef, digest)
 	}
-	if err := Restore(context.Background(), RestoreConfig{PlatformAPI: f.v, Registry: f.reg, Logger: log.Discard(),
-		Inputs: platform.RestoreInputs{AnalyzedPath: f.analyzed, CacheDir: f.cacheDir, GroupPath: f.group, LayersDir: f.layers,
-			UID: os.Getuid(), GID: os.Getgid()}}); err != nil {
-		t.Fatalf("Restore() = %v", err)
-	}
+	f.restore()
 	for _, p := range []string{"example_bp/store.toml", "example_bp/runtime.toml", "example_bp/runtime/bin/serve"} {
 		if _, err := os.Stat(filepath.Join(f.layers, p)); err != nil {
 			t.Errorf("after Restore: %v", err)
@@ -173,6 +175,52 @@ func TestFlowRegistry(t *testing.T) {
 	if second.Report.Image.Digest != first.Report.Image.Digest {
 		t.Errorf("re-export digest %s, want the first %s (nothing changed)", second.Report.Image.Digest, first.Report.Image.Digest)
 	}
+}
+
+// restore runs the restorer with the flow's cache.
+func (f *flow) restore() {
+	f.t.Helper()
+	if err := Restore(context.Background(), RestoreConfig{PlatformAPI: f.v, Registry: f.reg, Logger: log.Discard(),
+		Inputs: platform.RestoreInputs{AnalyzedPath: f.analyzed, CacheDir: f.cacheDir, CacheImage: f.cacheImage, GroupPath: f.group,
+			LayersDir: f.layers, UID: os.Getuid(), GID: os.Getgid()}}); err != nil {
+		f.t.Fatalf("Restore() = %v", err)
+	}
+}
+
+// TestFlowCacheImage: the cache in a registry image: the exporter writes
+// it beside the app image, the restorer brings the cached layer back from
+// it into an empty layers directory (CCH-2, RES-1).
+func TestFlowCacheImage(t *testing.T) {
+	f := newFlow(t)
+	cacheRef := f.host + "/cache:latest"
+	f.withCacheImage(cacheRef)
+	f.analyze(nil)
+	f.export(nil)
+	cached := testutil.Pull(t, cacheRef)
+	if err := validate.Image(cached); err != nil {
+		t.Errorf("validate.Image(cache image) = %v", err)
+	}
+	if _, ok := mustConfig(t, cached).Config.Labels[cache.LabelMetadata]; !ok {
+		t.Errorf("the cache image has no cache metadata label: %v", mustConfig(t, cached).Config.Labels)
+	}
+	if err := os.RemoveAll(filepath.Join(f.layers, "example_bp")); err != nil {
+		t.Fatal(err)
+	}
+	f.analyze(nil)
+	f.restore()
+	data, err := os.ReadFile(filepath.Join(f.layers, "example_bp", "runtime", "bin", "serve"))
+	if err != nil || string(data) != "#!/bin/sh\necho serving\n" {
+		t.Errorf("restored layer file = %q, %v", data, err)
+	}
+}
+
+func mustConfig(t *testing.T, img v1.Image) *v1.ConfigFile {
+	t.Helper()
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cf
 }
 
 // TestFlowLayoutAndRebase: the same build into an OCI layout, then a
