@@ -307,3 +307,48 @@ func runImage(t *testing.T, n int) v1.Image {
 	}
 	return img
 }
+
+// TestFlowErrors: what the phases say, and with which exit code, when an
+// input is wrong, in-process (ANA-3, EXP-1, REB-1; platform.md exit codes).
+func TestFlowErrors(t *testing.T) {
+	f := newFlow(t)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		run  func() error
+		code int
+		msg  string
+	}{
+		{"analyzer: run image missing", func() error {
+			_, err := Analyze(ctx, AnalyzeConfig{PlatformAPI: f.v, Registry: f.reg, Logger: log.Discard(),
+				Inputs: platform.AnalyzeInputs{Image: f.appRef, RunImage: f.host + "/nothing:latest", LayersDir: f.layers, AnalyzedPath: f.analyzed}})
+			return err
+		}, platform.CodeAnalyze, "nothing"},
+		{"analyzer: bad image reference", func() error {
+			_, err := Analyze(ctx, AnalyzeConfig{PlatformAPI: f.v, Registry: f.reg, Logger: log.Discard(),
+				Inputs: platform.AnalyzeInputs{Image: "UPPER/Case::", RunImage: f.runRef, LayersDir: f.layers, AnalyzedPath: f.analyzed}})
+			return err
+		}, platform.CodeInvalidArgs, "UPPER/Case::"},
+		{"exporter: no analyzed.toml", func() error {
+			_, err := Export(ctx, ExportConfig{PlatformAPI: f.v, Registry: f.reg, Logger: log.Discard(),
+				Inputs: platform.ExportInputs{Images: []string{f.appRef}, AnalyzedPath: filepath.Join(f.dir, "none.toml"), LayersDir: f.layers, GroupPath: f.group}})
+			return err
+		}, platform.CodeInvalidArgs, "run image not found"},
+		{"exporter: images on two registries", func() error {
+			_, err := Export(ctx, ExportConfig{PlatformAPI: f.v, Registry: f.reg, Logger: log.Discard(),
+				Inputs: platform.ExportInputs{Images: []string{f.appRef, "other.example/app:1"}, AnalyzedPath: f.analyzed, LayersDir: f.layers}})
+			return err
+		}, platform.CodeInvalidArgs, "one registry"},
+		{"rebaser: not a lifecycle image", func() error {
+			_, err := Rebase(ctx, RebaseConfig{PlatformAPI: f.v, Store: NewRegistryStore(f.reg), Logger: log.Discard(),
+				Inputs: platform.RebaseInputs{Images: []string{f.runRef}, PreviousImage: f.runRef, ReportPath: filepath.Join(f.dir, "r.toml")}})
+			return err
+		}, platform.CodeRebase, "not built by a buildpacks lifecycle"},
+	}
+	for _, tc := range tests {
+		err := tc.run()
+		if got := platform.CodeOf(err, -1); got != tc.code || err == nil || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%s: error %v (exit %d), want exit %d and %q", tc.name, err, got, tc.code, tc.msg)
+		}
+	}
+}
