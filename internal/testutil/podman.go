@@ -90,6 +90,9 @@ var isolatedDirs = map[string]string{"/var/lib": "0755", "/var/tmp": "1777"}
 // /var/lib/containers/cache, and podman stages loads in /var/tmp, which
 // tests must leave as they found them. cmd's other settings stay.
 func Isolate(cmd *exec.Cmd) *exec.Cmd {
+	if cmd.Err != nil {
+		return cmd // the program was not found: Run reports that as it is
+	}
 	script := ""
 	for _, d := range []string{"/var/lib", "/var/tmp"} {
 		script += "mount -t tmpfs -o mode=" + isolatedDirs[d] + " cnbtest " + d + " && "
@@ -97,7 +100,6 @@ func Isolate(cmd *exec.Cmd) *exec.Cmd {
 	script += `exec "$@"`
 	args := append([]string{"sh", "-c", script, "sh", cmd.Path}, cmd.Args[1:]...)
 	cmd.Path, cmd.Args = "/bin/sh", args
-	cmd.Err = nil // cmd.Path was looked up already
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
